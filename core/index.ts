@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './rng.js';
+export * from './pose.js';
+export * from './validate.js';
