@@ -18,7 +18,8 @@ export function canonicalQuaternion(q: ArrayLike<number>, field = 'quaternion'):
     const lead = q[0] !== 0 ? q[0] : q[1] !== 0 ? q[1] : q[2];
     if (lead < 0) s = -s;
   }
-  return [q[0] * s, q[1] * s, q[2] * s, q[3] * s];
+  // `+ 0` turns -0 into 0 so equal rotations compare equal.
+  return [q[0] * s + 0, q[1] * s + 0, q[2] * s + 0, q[3] * s + 0];
 }
 
 /** `[w, x, y, z]` (MuJoCo, PyRep, Eigen's constructor) -> our `[x, y, z, w]`. */

@@ -1,0 +1,87 @@
+import { PNG } from 'pngjs';
+
+/**
+ * The three image encodings of a dataset, on pngjs: 8-bit RGB colour, and 16-bit grayscale for
+ * millimetre depth and object ids. pngjs writes 16-bit grayscale exactly (checked by the
+ * dataset tests) and decodes everything to RGBA; we read back channel 0.
+ * Decoding errors are thrown as plain Errors; the loader turns them into CORRUPT_FILE.
+ */
+
+const COLOR_TYPE_GRAY = 0;
+const COLOR_TYPE_RGB = 2;
+
+export function encodeRgbPng(width: number, height: number, rgb: Uint8Array): Buffer {
+  const data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
+  return PNG.sync.write(
+    { width, height, data } as PNG,
+    { colorType: COLOR_TYPE_RGB, inputColorType: COLOR_TYPE_RGB, inputHasAlpha: false, bitDepth: 8 },
+  );
+}
+
+export function encodeGray16Png(width: number, height: number, values: Uint16Array): Buffer {
+  // pngjs views `data.buffer` from offset 0 as 16-bit samples in platform order: hand it a
+  // fresh, exactly sized copy.
+  const copy = new Uint16Array(values);
+  return PNG.sync.write(
+    { width, height, data: Buffer.from(copy.buffer) } as PNG,
+    { colorType: COLOR_TYPE_GRAY, inputColorType: COLOR_TYPE_GRAY, inputHasAlpha: false, bitDepth: 16 },
+  );
+}
+
+interface Decoded {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  data: ArrayLike<number>;
+}
+
+function decode(bytes: Uint8Array): Decoded {
+  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true }) as unknown as Decoded;
+  return png;
+}
+
+function checkShape(png: Decoded, width: number, height: number, bitDepth: number, colorType: number, kind: string): void {
+  if (png.depth !== bitDepth || png.colorType !== colorType) {
+    throw new Error(`expected ${kind}, got bit depth ${png.depth} colour type ${png.colorType}`);
+  }
+  if (png.width !== width || png.height !== height) {
+    throw new Error(`expected ${width}x${height} pixels, got ${png.width}x${png.height}`);
+  }
+}
+
+export function decodeRgbPng(bytes: Uint8Array, width: number, height: number): Uint8Array {
+  const png = decode(bytes);
+  checkShape(png, width, height, 8, COLOR_TYPE_RGB, '8-bit RGB');
+  const out = new Uint8Array(width * height * 3);
+  for (let p = 0, q = 0; p < out.length; p += 3, q += 4) {
+    out[p] = png.data[q];
+    out[p + 1] = png.data[q + 1];
+    out[p + 2] = png.data[q + 2];
+  }
+  return out;
+}
+
+export function decodeGray16Png(bytes: Uint8Array, width: number, height: number): Uint16Array {
+  const png = decode(bytes);
+  checkShape(png, width, height, 16, COLOR_TYPE_GRAY, '16-bit grayscale');
+  const out = new Uint16Array(width * height);
+  for (let p = 0; p < out.length; p++) out[p] = png.data[p * 4];
+  return out;
+}
+
+/** Metres -> millimetres for 16-bit depth; 0 (no reading) for non-finite, <= 0 or beyond 65.535 m. */
+export function depthToMillimetres(depthMetres: Float32Array): Uint16Array {
+  const out = new Uint16Array(depthMetres.length);
+  for (let i = 0; i < depthMetres.length; i++) {
+    const mm = Math.round(depthMetres[i] * 1000);
+    out[i] = mm > 0 && mm <= 65535 ? mm : 0;
+  }
+  return out;
+}
+
+export function depthFromMillimetres(depthMm: Uint16Array): Float32Array {
+  const out = new Float32Array(depthMm.length);
+  for (let i = 0; i < depthMm.length; i++) out[i] = depthMm[i] / 1000;
+  return out;
+}
