@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './rng.js';
 export * from './pose.js';
 export * from './validate.js';
+export * from './files.js';

@@ -5,3 +5,5 @@ export * from './voxel-grid.js';
 export * from './tokenizer.js';
 export * from './action-codes.js';
 export * from './augmentation.js';
+export * from './keyframes.js';
+export * from './dataset/index.js';

@@ -51,6 +51,7 @@ export function checkEpisodeRecord(record: EpisodeRecord): { recordedFrames: num
     assertFiniteArray(frame.gripperPose?.positionMetres, 3, `${at}.gripperPose.positionMetres`);
     assertFiniteArray(frame.gripperPose?.quaternion, 4, `${at}.gripperPose.quaternion`);
     if (typeof frame.gripperOpen !== 'boolean') throw invalidArgument(`${at}.gripperOpen`, 'must be a boolean');
+    if (typeof frame.ignoreCollisions !== 'boolean') throw invalidArgument(`${at}.ignoreCollisions`, 'must be a boolean');
     assertFiniteArray(frame.fingerWidthsMetres, 2, `${at}.fingerWidthsMetres`);
     assertFiniteArray(frame.jointPositionsRad, jointCount, `${at}.jointPositionsRad`);
     assertFiniteArray(frame.jointVelocitiesRadPerS, jointCount, `${at}.jointVelocitiesRadPerS`);

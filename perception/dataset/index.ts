@@ -3,4 +3,3 @@ export { openDatasetWriter, type DatasetWriter, type OpenDatasetWriterOptions } 
 export { openDataset, type Dataset, type LoadEpisodeOptions } from './loader.js';
 export { observationAt } from './observation.js';
 export { MANIFEST_FILE, LOWDIM_FILE, CAMERAS_FILE, episodeDirName, imageFileName, type ImageKind } from './layout.js';
-export { depthToMillimetres, depthFromMillimetres } from './png.js';

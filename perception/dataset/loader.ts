@@ -2,10 +2,11 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { PeractError, invalidArgument, type CameraFrame } from '../../core/index.js';
 import { corruptFile, parseJsonChecked, readFileVerified } from '../../core/files.js';
-import { decodeGray16Png, decodeRgbPng, depthFromMillimetres } from './png.js';
+import { depthFromMillimetres } from '../backproject.js';
+import { decodeGray16Png, decodeRgbPng } from './png.js';
 import { CAMERAS_FILE, LOWDIM_FILE, MANIFEST_FILE, imageFileName, type ImageKind } from './layout.js';
 import { camerasFileSchema, lowDimFileSchema, type CamerasFile } from './schema.js';
-import { readManifest } from './writer.js';
+import { readManifest } from './manifest.js';
 import type { DatasetManifest, EpisodeEntry, EpisodeRecord, FileEntry, LowDimFrame } from './types.js';
 
 /** A dataset opened for reading; every file it reads is checked against the manifest's size and sha256. */

@@ -69,19 +69,3 @@ export function decodeGray16Png(bytes: Uint8Array, width: number, height: number
   for (let p = 0; p < out.length; p++) out[p] = png.data[p * 4];
   return out;
 }
-
-/** Metres -> millimetres for 16-bit depth; 0 (no reading) for non-finite, <= 0 or beyond 65.535 m. */
-export function depthToMillimetres(depthMetres: Float32Array): Uint16Array {
-  const out = new Uint16Array(depthMetres.length);
-  for (let i = 0; i < depthMetres.length; i++) {
-    const mm = Math.round(depthMetres[i] * 1000);
-    out[i] = mm > 0 && mm <= 65535 ? mm : 0;
-  }
-  return out;
-}
-
-export function depthFromMillimetres(depthMm: Uint16Array): Float32Array {
-  const out = new Float32Array(depthMm.length);
-  for (let i = 0; i < depthMm.length; i++) out[i] = depthMm[i] / 1000;
-  return out;
-}

@@ -43,6 +43,7 @@ export const lowDimFrameSchema = z.object({
   timeSeconds: finite,
   gripperPose: z.object({ positionMetres: vec3, quaternion: quat }),
   gripperOpen: z.boolean(),
+  ignoreCollisions: z.boolean(),
   fingerWidthsMetres: z.tuple([finite, finite]),
   jointPositionsRad: z.array(finite),
   jointVelocitiesRadPerS: z.array(finite),

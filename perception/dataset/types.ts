@@ -11,6 +11,11 @@ export interface LowDimFrame {
   timeSeconds: number;
   gripperPose: Pose;
   gripperOpen: boolean;
+  /**
+   * The collision flag of the action being executed at this frame (true = straight path that
+   * ignores collisions). The action that ends at a keyframe carries the flag the agent must learn.
+   */
+  ignoreCollisions: boolean;
   /** Each finger's opening in metres. */
   fingerWidthsMetres: [number, number];
   jointPositionsRad: number[];

@@ -1,11 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { PeractError, invalidArgument } from '../../core/index.js';
-import { readJsonChecked, sha256Hex, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
-import { checkEpisodeRecord, checkManifestConsistency, checkTaskAndSeed, type CameraLayout } from './check.js';
-import { encodeGray16Png, encodeRgbPng, depthToMillimetres } from './png.js';
+import { sha256Hex, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
+import { checkEpisodeRecord, checkTaskAndSeed, type CameraLayout } from './check.js';
+import { readManifest } from './manifest.js';
+import { depthToMillimetres } from '../backproject.js';
+import { encodeGray16Png, encodeRgbPng } from './png.js';
 import { CAMERAS_FILE, LOWDIM_FILE, MANIFEST_FILE, episodeDirName, imageFileName } from './layout.js';
-import { manifestSchema, type CamerasFile, type LowDimFile } from './schema.js';
+import type { CamerasFile, LowDimFile } from './schema.js';
 import {
   DATASET_FORMAT,
   DATASET_FORMAT_VERSION,
@@ -58,16 +60,6 @@ export async function openDatasetWriter(dir: string, options: OpenDatasetWriterO
   return new Writer(dir, manifest);
 }
 
-/** Reads and checks `manifest.json` (shared with the loader). */
-export async function readManifest(manifestPath: string): Promise<DatasetManifest> {
-  const manifest = await readJsonChecked(manifestPath, manifestSchema, 'dataset manifest', {
-    format: DATASET_FORMAT,
-    formatVersion: DATASET_FORMAT_VERSION,
-  });
-  checkManifestConsistency(manifestPath, manifest);
-  return manifest;
-}
-
 class Writer implements DatasetWriter {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -87,7 +79,12 @@ class Writer implements DatasetWriter {
 
   writeEpisode(record: EpisodeRecord): Promise<EpisodeEntry> {
     // Validate before queueing so bad input fails fast and never touches the disk.
-    const checked = checkEpisodeRecord(record);
+    let checked: ReturnType<typeof checkEpisodeRecord>;
+    try {
+      checked = checkEpisodeRecord(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const run = this.queue.then(() => this.write(record, checked.recordedFrames, checked.cameras));
     this.queue = run.catch(() => undefined);
     return run;
@@ -168,6 +165,7 @@ function plainFrame(frame: EpisodeRecord['frames'][number]): LowDimFile['frames'
       quaternion: [...frame.gripperPose.quaternion] as [number, number, number, number],
     },
     gripperOpen: frame.gripperOpen,
+    ignoreCollisions: frame.ignoreCollisions,
     fingerWidthsMetres: [frame.fingerWidthsMetres[0], frame.fingerWidthsMetres[1]],
     jointPositionsRad: Array.from(frame.jointPositionsRad),
     jointVelocitiesRadPerS: Array.from(frame.jointVelocitiesRadPerS),
