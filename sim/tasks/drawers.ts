@@ -1,0 +1,144 @@
+import type { Rng, Vec3 } from '../../core/index.js';
+import type { BodySpec, GeomSpec, Rgb } from '../scene.js';
+import { block, forwardQuat, pose, TABLE_TOP_Z, topDownQuat } from './builders.js';
+import { APPROACH_Z, CARRY_Z, pickSteps, step } from './common.js';
+import type { TaskDefinition, TaskWorldView } from './task.js';
+
+/**
+ * A three-drawer cabinet facing the robot (-x). Drawer k (0 bottom, 1 middle, 2 top) slides out
+ * along -x on a prismatic joint; its handle is a horizontal bar the gripper grasps from the front.
+ */
+const DRAWER_NAMES = ['bottom', 'middle', 'top'] as const;
+const PLINTH = 0.1;
+const SLOT = 0.08;
+const DEPTH_HALF = 0.12;
+const WIDTH_HALF = 0.11;
+const HEIGHT = PLINTH + 3 * SLOT + 0.01;
+const WOOD: Rgb = [0.55, 0.4, 0.3];
+const FRONT: Rgb = [0.8, 0.75, 0.65];
+const HANDLE: Rgb = [0.2, 0.2, 0.2];
+/** Height of the handle's centre above the drawer's origin, plus 4 mm. */
+const HANDLE_Z = 0.044;
+
+function box(centre: Vec3, half: Vec3, colour: Rgb): GeomSpec {
+  return { shape: { kind: 'box', halfExtentsMetres: half }, localPose: { positionMetres: centre, quaternion: [0, 0, 0, 1] }, colour };
+}
+
+export interface Cabinet {
+  bodies: BodySpec[];
+  frontX: number;
+  centreY: number;
+}
+
+export function cabinet(frontX: number, centreY: number, openDrawer: number | null, openMetres: number): Cabinet {
+  const shelves: GeomSpec[] = [1, 2].map((k) => box([0, 0, PLINTH + k * SLOT], [DEPTH_HALF, WIDTH_HALF - 0.01, 0.002], WOOD));
+  const frame: BodySpec = {
+    name: 'cabinet',
+    objectId: 30,
+    motion: 'fixed',
+    pose: pose(frontX + DEPTH_HALF, centreY, TABLE_TOP_Z),
+    geoms: [
+      box([0, 0, PLINTH / 2], [DEPTH_HALF, WIDTH_HALF, PLINTH / 2], WOOD),
+      box([DEPTH_HALF - 0.005, 0, HEIGHT / 2], [0.005, WIDTH_HALF, HEIGHT / 2], WOOD),
+      box([0, WIDTH_HALF - 0.005, HEIGHT / 2], [DEPTH_HALF, 0.005, HEIGHT / 2], WOOD),
+      box([0, -(WIDTH_HALF - 0.005), HEIGHT / 2], [DEPTH_HALF, 0.005, HEIGHT / 2], WOOD),
+      box([0, 0, HEIGHT - 0.005], [DEPTH_HALF, WIDTH_HALF, 0.005], WOOD),
+      ...shelves,
+    ],
+  };
+  const drawers: BodySpec[] = DRAWER_NAMES.map((label, k) => {
+    const out = k === openDrawer ? openMetres : 0;
+    return {
+      name: `drawer_${label}`,
+      objectId: 31 + k,
+      motion: 'jointed',
+      // The joint's zero is where the drawer starts, so an opened drawer's range starts below 0.
+      joint: { type: 'prismatic', axis: [-1, 0, 0], range: [-out, 0.22 - out], damping: 8 },
+      massKg: 0.4,
+      pose: pose(frontX + 0.11 - out, centreY, TABLE_TOP_Z + PLINTH + k * SLOT + 0.004),
+      geoms: [
+        box([0, 0, 0.003], [0.105, 0.095, 0.003], FRONT),
+        box([-0.11, 0, 0.035], [0.005, 0.1, 0.035], FRONT),
+        box([0.1, 0, 0.03], [0.005, 0.095, 0.03], FRONT),
+        box([0, 0.09, 0.03], [0.105, 0.005, 0.03], FRONT),
+        box([0, -0.09, 0.03], [0.105, 0.005, 0.03], FRONT),
+        box([-0.14, 0, HANDLE_Z - 0.004], [0.01, 0.05, 0.008], HANDLE),
+        box([-0.125, 0.04, HANDLE_Z - 0.004], [0.005, 0.006, 0.006], HANDLE),
+        box([-0.125, -0.04, HANDLE_Z - 0.004], [0.005, 0.006, 0.006], HANDLE),
+      ],
+    };
+  });
+  return { bodies: [frame, ...drawers], frontX, centreY };
+}
+
+function handleZ(k: number): number {
+  return TABLE_TOP_Z + PLINTH + k * SLOT + 0.004 + HANDLE_Z - 0.004;
+}
+
+export const openDrawer: TaskDefinition = {
+  name: 'open_drawer',
+  description: 'open the named drawer (bottom, middle, top) of a cabinet by its handle',
+  variationCount: 3,
+  episodeLimit: 25,
+  build(variation, rng: Rng) {
+    const cab = cabinet(rng.uniform(0.55, 0.6), rng.uniform(-0.12, 0.12), null, 0);
+    const drawer = `drawer_${DRAWER_NAMES[variation]}`;
+    const label = DRAWER_NAMES[variation];
+    return {
+      scene: { bodies: cab.bodies },
+      goals: [`open the ${label} drawer`, `grip the ${label} handle and pull the ${label} drawer open`, `slide the ${label} drawer open`],
+      success: (world) => world.jointValue(drawer) > 0.15,
+      expert: (world: TaskWorldView) => {
+        const d = world.bodyPose(drawer).positionMetres;
+        // Tool point on the handle's back face: the pads (5 cm long) cover the 2 cm bar.
+        const x = d[0] - 0.135;
+        const y = d[1];
+        const z = handleZ(variation);
+        const q = forwardQuat();
+        return [
+          step('in front of the handle', [x - 0.12, y, z], q, true, false),
+          step('grasp the handle', [x, y, z], q, false, true),
+          step('pull the drawer open', [x - 0.2, y, z], q, false, true),
+        ];
+      },
+    };
+  },
+};
+
+export const putItemInDrawer: TaskDefinition = {
+  name: 'put_item_in_drawer',
+  description: 'put the block into the open drawer (bottom, middle or top)',
+  variationCount: 3,
+  episodeLimit: 25,
+  build(variation, rng: Rng) {
+    const open = 0.18;
+    const side = rng.next() < 0.5 ? 1 : -1;
+    const cab = cabinet(rng.uniform(0.56, 0.6), side * rng.uniform(0.1, 0.15), variation, open);
+    const item = block('item', 20, [0.75, 0.75, 0.75], rng.uniform(0.32, 0.42), -side * rng.uniform(0.13, 0.24), rng.uniform(-0.5, 0.5));
+    const drawer = `drawer_${DRAWER_NAMES[variation]}`;
+    const label = DRAWER_NAMES[variation];
+    return {
+      scene: { bodies: [...cab.bodies, item] },
+      goals: [`put the item in the ${label} drawer`, `put the block away in the ${label} drawer`, `place the block in the ${label} drawer`],
+      success: (world) => {
+        if (world.heldBody() === 'item') return false;
+        const d = world.bodyPose(drawer).positionMetres;
+        const p = world.bodyPose('item').positionMetres;
+        return Math.abs(p[0] - d[0]) < 0.1 && Math.abs(p[1] - d[1]) < 0.085 && p[2] > d[2] && p[2] < d[2] + 0.06;
+      },
+      expert: (world) => {
+        const d = world.bodyPose(drawer).positionMetres;
+        const carry = Math.max(CARRY_Z, TABLE_TOP_Z + HEIGHT + 0.05);
+        const q = topDownQuat(0);
+        const placeZ = d[2] + 0.006 + 0.0225 + 0.008;
+        return [
+          ...pickSteps(world, 'item', carry),
+          step('carry over the drawer', [d[0] - 0.03, d[1], carry], q, false, false),
+          step('lower into the drawer', [d[0] - 0.03, d[1], placeZ], q, false, true),
+          step('release the item', [d[0] - 0.03, d[1], placeZ], q, true, true),
+          step('retreat', [d[0] - 0.03, d[1], Math.max(APPROACH_Z, carry)], q, true, true),
+        ];
+      },
+    };
+  },
+};

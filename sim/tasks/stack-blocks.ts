@@ -1,0 +1,58 @@
+import { RLBENCH_COLOURS } from '../colours.js';
+import { block, BLOCK_EDGE_METRES, samplePositions, targetArea, TABLE_TOP_Z } from './builders.js';
+import { colourName, colourRgb, GRASP_Z_OFFSET, pickSteps, placeSteps, yawOf } from './common.js';
+import type { ExpertStep, TaskDefinition, TaskWorldView } from './task.js';
+
+const COUNTS = [2, 3, 4];
+const AREA_HALF = 0.05;
+const GREEN = 3;
+
+export const stackBlocks: TaskDefinition = {
+  name: 'stack_blocks',
+  description: 'stack 2-4 blocks of the named colour on the green area (distractor blocks of another colour)',
+  variationCount: RLBENCH_COLOURS.length * COUNTS.length,
+  episodeLimit: 25,
+  build(variation, rng) {
+    let colour = variation % RLBENCH_COLOURS.length;
+    if (colour === GREEN) colour = 2; // lime instead: green is the target area's colour
+    const count = COUNTS[Math.floor(variation / RLBENCH_COLOURS.length)];
+    const distractorColour = rng.pick(Array.from({ length: RLBENCH_COLOURS.length }, (_, i) => i).filter((i) => i !== colour && i !== GREEN));
+    const distractors = 2;
+    const xy = samplePositions(rng, count + distractors + 1, 0.095);
+    const [ax, ay] = xy[0];
+    const bodies = [targetArea('target', 10, colourRgb(GREEN), ax, ay, AREA_HALF)];
+    for (let i = 0; i < count + distractors; i++) {
+      const target = i < count;
+      bodies.push(block(target ? `block${i}` : `distractor${i - count}`, 20 + i, colourRgb(target ? colour : distractorColour), xy[i + 1][0], xy[i + 1][1], rng.uniform(-0.6, 0.6)));
+    }
+    const name = colourName(colour);
+    const stacked = (world: TaskWorldView): number => {
+      const t = world.bodyPose('target').positionMetres;
+      let n = 0;
+      for (let i = 0; i < count; i++) {
+        const p = world.bodyPose(`block${i}`).positionMetres;
+        if (Math.abs(p[0] - t[0]) < AREA_HALF && Math.abs(p[1] - t[1]) < AREA_HALF && world.heldBody() !== `block${i}`) n++;
+      }
+      return n;
+    };
+    return {
+      scene: { bodies },
+      goals: [
+        `stack ${count} ${name} blocks`,
+        `place ${count} of the ${name} cubes on top of each other`,
+        `build a tower using ${count} ${name} blocks on the green area`,
+      ],
+      success: (world) => stacked(world) >= count,
+      expert: (world) => {
+        const t = world.bodyPose('target').positionMetres;
+        const steps: ExpertStep[] = [];
+        for (let i = 0; i < count; i++) {
+          const yaw = yawOf(world.bodyPose(`block${i}`));
+          const top = TABLE_TOP_Z + BLOCK_EDGE_METRES * (i + 0.5) + GRASP_Z_OFFSET + 0.006;
+          steps.push(...pickSteps(world, `block${i}`, 0.2 + i * BLOCK_EDGE_METRES), ...placeSteps([t[0], t[1], top], yaw, 'the stack', 0.2 + i * BLOCK_EDGE_METRES));
+        }
+        return steps;
+      },
+    };
+  },
+};
