@@ -145,6 +145,52 @@ function solve6(b: Float64Array, x: Float64Array): boolean {
   return true;
 }
 
+/** Forward and back substitution with the Cholesky factor `solve6` left in a66. */
+function substitute6(b: Float64Array, x: Float64Array): void {
+  const a = a66;
+  for (let i = 0; i < 6; i++) {
+    let t = b[i];
+    for (let k = 0; k < i; k++) t -= a[i * 6 + k] * x[k];
+    x[i] = t / a[i * 6 + i];
+  }
+  for (let i = 5; i >= 0; i--) {
+    let t = x[i];
+    for (let k = i + 1; k < 6; k++) t -= a[k * 6 + i] * x[k];
+    x[i] = t / a[i * 6 + i];
+  }
+}
+
+/**
+ * Joint-limit avoidance in the Jacobian's null space: each iteration nudges joints away from
+ * their limits (cubic in the distance from the range's middle) without moving the tool to first
+ * order. Without it, long Cartesian paths solved waypoint by waypoint drift into a limit and stop
+ * converging (seen on 45-degree drawer grasps).
+ */
+const NULL_GAIN = 0.02;
+const nullZ = new Float64Array(PANDA_JOINT_COUNT);
+const nullV = new Float64Array(6);
+const nullW = new Float64Array(6);
+
+function addNullSpaceStep(): void {
+  for (let k = 0; k < PANDA_JOINT_COUNT; k++) {
+    const mid = (PANDA_JOINT_LOWER_RAD[k] + PANDA_JOINT_UPPER_RAD[k]) / 2;
+    const half = (PANDA_JOINT_UPPER_RAD[k] - PANDA_JOINT_LOWER_RAD[k]) / 2;
+    const u = (qWork[k] - mid) / half;
+    nullZ[k] = -NULL_GAIN * half * u * u * u;
+  }
+  for (let r = 0; r < 6; r++) {
+    let v = 0;
+    for (let k = 0; k < PANDA_JOINT_COUNT; k++) v += jac[r * 7 + k] * nullZ[k];
+    nullV[r] = v * (r < 3 ? 1 : ORI_WEIGHT);
+  }
+  substitute6(nullV, nullW);
+  for (let k = 0; k < PANDA_JOINT_COUNT; k++) {
+    let s = 0;
+    for (let r = 0; r < 6; r++) s += jac[r * 7 + k] * nullW[r] * (r < 3 ? 1 : ORI_WEIGHT);
+    dq[k] += nullZ[k] - s;
+  }
+}
+
 interface AttemptResult {
   converged: boolean;
   posErr: number;
@@ -189,8 +235,9 @@ function attempt(base: Float64Array | null, tp: Float64Array, tq: Float64Array, 
       let s = 0;
       for (let r = 0; r < 6; r++) s += jac[r * 7 + k] * y6[r] * (r < 3 ? 1 : ORI_WEIGHT);
       dq[k] = s;
-      maxStep = Math.max(maxStep, Math.abs(s));
     }
+    addNullSpaceStep();
+    for (let k = 0; k < PANDA_JOINT_COUNT; k++) maxStep = Math.max(maxStep, Math.abs(dq[k]));
     const stepScale = maxStep > 0.5 ? 0.5 / maxStep : 1;
     for (let k = 0; k < PANDA_JOINT_COUNT; k++) {
       const v = qWork[k] + dq[k] * stepScale;

@@ -40,8 +40,39 @@ export interface PlanOptions {
 export type PlanFailureReason = 'unreachable' | 'collision' | 'ik';
 
 export type PlanResult =
-  | { ok: true; path: number[][]; strategy: 'straight' | 'up-across-down'; transitHeightMetres?: number }
+  | { ok: true; path: number[][]; strategy: 'straight' | 'joint' | 'up-across-down'; transitHeightMetres?: number }
   | { ok: false; reason: PlanFailureReason; detail: string; collisions?: CollisionPair[] };
+
+/** How far a joint-space path may stray from the straight line between its end poses. */
+const JOINT_PATH_MAX_DEVIATION_METRES = 0.02;
+const JOINT_PATH_MAX_DEVIATION_RAD = 0.04;
+
+/**
+ * Linear interpolation in joint space, accepted only while the tool stays within
+ * JOINT_PATH_MAX_DEVIATION_METRES of the straight segment between the two poses.
+ */
+function jointSpacePath(qStart: number[], qGoal: number[], from: Pose, to: Pose, ctx: Context): number[][] | null {
+  let maxJoint = 0;
+  for (let k = 0; k < PANDA_JOINT_COUNT; k++) maxJoint = Math.max(maxJoint, Math.abs(qGoal[k] - qStart[k]));
+  const d = poseDistance(from, to);
+  const n = Math.max(1, Math.ceil(Math.max(maxJoint / ctx.stepRad, d.metres / ctx.stepMetres)));
+  const a = new Vector3(...from.positionMetres);
+  const b = new Vector3(...to.positionMetres);
+  const ab = b.clone().sub(a);
+  const len2 = Math.max(1e-12, ab.lengthSq());
+  const path: number[][] = [qStart.slice()];
+  for (let i = 1; i <= n; i++) {
+    const t = i / n;
+    const q = qStart.map((v, k) => v + (qGoal[k] - v) * t);
+    const p = new Vector3(...forwardKinematics(q, { basePose: ctx.basePose }).toolPose.positionMetres);
+    const s = Math.min(1, Math.max(0, p.clone().sub(a).dot(ab) / len2));
+    if (p.distanceTo(a.clone().addScaledVector(ab, s)) > JOINT_PATH_MAX_DEVIATION_METRES) return null;
+    // A held drawer cannot follow a tool that turns off the line's orientation.
+    if (poseDistance(forwardKinematics(q, { basePose: ctx.basePose }).toolPose, slerpPose(from, to, t)).rad > JOINT_PATH_MAX_DEVIATION_RAD) return null;
+    path.push(q);
+  }
+  return path;
+}
 
 /** A joint step larger than this between neighbouring Cartesian waypoints means IK jumped branches. */
 const MAX_BRANCH_JUMP_RAD = 0.5;
@@ -79,7 +110,8 @@ function cartesianSegment(qStart: number[], from: Pose, to: Pose, ctx: Context):
   let prev = qStart;
   for (let i = 1; i <= n; i++) {
     const target = i === n ? to : slerpPose(from, to, i / n);
-    const r = solveIk(target, { seedQ: prev, basePose: ctx.basePose, restarts: 0, maxIterations: 60 });
+    // 60 iterations left large reorientations (top-down to a tilted grasp) short of 0.01 rad.
+    const r = solveIk(target, { seedQ: prev, basePose: ctx.basePose, restarts: 0, maxIterations: 150 });
     if (!r.ok) {
       return { ok: false, detail: `IK failed at waypoint ${i}/${n} towards [${to.positionMetres.map((v) => v.toFixed(3)).join(', ')}]: ${r.detail}` };
     }
@@ -200,8 +232,12 @@ export function planToAction(q: ArrayLike<number>, target: Pose, options: PlanOp
   if (!goalIk.ok) return { ok: false, reason: 'unreachable', detail: `goal pose: ${goalIk.detail}` };
 
   const straight = chainSegments(qStart, startPose, [goalPose], ctx);
+  // When waypoint-by-waypoint IK fails on the line (a joint limit or a branch change half way),
+  // interpolating joints to the goal solution gives a path that stays close to the line.
+  const joint = straight.ok ? null : jointSpacePath(qStart, goalIk.q, startPose, goalPose, ctx);
   if (options.ignoreCollisions) {
     if (straight.ok) return { ok: true, path: straight.path, strategy: 'straight' };
+    if (joint) return { ok: true, path: joint, strategy: 'joint' };
     return { ok: false, reason: 'ik', detail: `straight line: ${straight.detail}` };
   }
 
@@ -228,6 +264,11 @@ export function planToAction(q: ArrayLike<number>, target: Pose, options: PlanOp
     failures.push(`straight line collides at waypoint ${hit.index}/${straight.path.length - 1}: ${describePairs(hit.pairs)}`);
   } else {
     failures.push(`straight line: ${straight.detail}`);
+    if (joint) {
+      const hit = firstCollision(joint, checker);
+      if (!hit) return { ok: true, path: joint, strategy: 'joint' };
+      failures.push(`joint-space path collides at waypoint ${hit.index}: ${describePairs(hit.pairs)}`);
+    }
   }
 
   const heights = options.transitHeightsMetres ?? defaultTransitHeights(startPose.positionMetres, goalPose.positionMetres, obstacles, options.heldObject);

@@ -1,6 +1,6 @@
 import type { Rng, Vec3 } from '../../core/index.js';
 import type { BodySpec, GeomSpec, Rgb } from '../scene.js';
-import { block, forwardQuat, pose, TABLE_TOP_Z, topDownQuat } from './builders.js';
+import { block, pose, quatFromToolAxes, TABLE_TOP_Z, topDownQuat } from './builders.js';
 import { APPROACH_Z, CARRY_Z, pickSteps, step } from './common.js';
 import type { TaskDefinition, TaskWorldView } from './task.js';
 
@@ -9,8 +9,8 @@ import type { TaskDefinition, TaskWorldView } from './task.js';
  * along -x on a prismatic joint; its handle is a horizontal bar the gripper grasps from the front.
  */
 const DRAWER_NAMES = ['bottom', 'middle', 'top'] as const;
-const PLINTH = 0.1;
-const SLOT = 0.08;
+const PLINTH = 0.15;
+const SLOT = 0.1;
 const DEPTH_HALF = 0.12;
 const WIDTH_HALF = 0.11;
 const HEIGHT = PLINTH + 3 * SLOT + 0.01;
@@ -19,6 +19,14 @@ const FRONT: Rgb = [0.8, 0.75, 0.65];
 const HANDLE: Rgb = [0.2, 0.2, 0.2];
 /** Height of the handle's centre above the drawer's origin, plus 4 mm. */
 const HANDLE_Z = 0.044;
+/**
+ * The handle is a vertical bar on 4 cm stand-offs, grasped by a gripper tilted 60 degrees down
+ * with its fingers closing sideways (along world y). The Panda's IK reaches that pose across the
+ * workspace (a level gripper at these heights often is not), and the 20 cm wide palm then lies
+ * horizontally, clear of the drawers above and below.
+ */
+const HANDLE_X = -0.165;
+const GRASP_TILT_RAD = Math.PI / 3;
 
 function box(centre: Vec3, half: Vec3, colour: Rgb): GeomSpec {
   return { shape: { kind: 'box', halfExtentsMetres: half }, localPose: { positionMetres: centre, quaternion: [0, 0, 0, 1] }, colour };
@@ -52,6 +60,7 @@ export function cabinet(frontX: number, centreY: number, openDrawer: number | nu
       name: `drawer_${label}`,
       objectId: 31 + k,
       motion: 'jointed',
+      graspable: true,
       // The joint's zero is where the drawer starts, so an opened drawer's range starts below 0.
       joint: { type: 'prismatic', axis: [-1, 0, 0], range: [-out, 0.22 - out], damping: 8 },
       massKg: 0.4,
@@ -62,9 +71,9 @@ export function cabinet(frontX: number, centreY: number, openDrawer: number | nu
         box([0.1, 0, 0.03], [0.005, 0.095, 0.03], FRONT),
         box([0, 0.09, 0.03], [0.105, 0.005, 0.03], FRONT),
         box([0, -0.09, 0.03], [0.105, 0.005, 0.03], FRONT),
-        box([-0.14, 0, HANDLE_Z - 0.004], [0.01, 0.05, 0.008], HANDLE),
-        box([-0.125, 0.04, HANDLE_Z - 0.004], [0.005, 0.006, 0.006], HANDLE),
-        box([-0.125, -0.04, HANDLE_Z - 0.004], [0.005, 0.006, 0.006], HANDLE),
+        box([HANDLE_X, 0, HANDLE_Z - 0.004], [0.01, 0.008, 0.03], HANDLE),
+        box([-0.135, 0, HANDLE_Z - 0.024], [0.02, 0.005, 0.005], HANDLE),
+        box([-0.135, 0, HANDLE_Z + 0.016], [0.02, 0.005, 0.005], HANDLE),
       ],
     };
   });
@@ -81,7 +90,7 @@ export const openDrawer: TaskDefinition = {
   variationCount: 3,
   episodeLimit: 25,
   build(variation, rng: Rng) {
-    const cab = cabinet(rng.uniform(0.55, 0.6), rng.uniform(-0.12, 0.12), null, 0);
+    const cab = cabinet(rng.uniform(0.63, 0.67), rng.uniform(-0.1, 0.1), null, 0);
     const drawer = `drawer_${DRAWER_NAMES[variation]}`;
     const label = DRAWER_NAMES[variation];
     return {
@@ -90,15 +99,15 @@ export const openDrawer: TaskDefinition = {
       success: (world) => world.jointValue(drawer) > 0.15,
       expert: (world: TaskWorldView) => {
         const d = world.bodyPose(drawer).positionMetres;
-        // Tool point on the handle's back face: the pads (5 cm long) cover the 2 cm bar.
-        const x = d[0] - 0.135;
-        const y = d[1];
-        const z = handleZ(variation);
-        const q = forwardQuat();
+        const c = Math.cos(GRASP_TILT_RAD);
+        const sn = Math.sin(GRASP_TILT_RAD);
+        // Approach along tool z = forward and down; the fingers close sideways on the bar.
+        const q = quatFromToolAxes([sn, 0, c], [0, -1, 0], [c, 0, -sn]);
+        const grasp: Vec3 = [d[0] + HANDLE_X - 0.005 * c, d[1], handleZ(variation) + 0.005 * sn];
         return [
-          step('in front of the handle', [x - 0.12, y, z], q, true, false),
-          step('grasp the handle', [x, y, z], q, false, true),
-          step('pull the drawer open', [x - 0.2, y, z], q, false, true),
+          step('in front of the handle', [grasp[0] - 0.08, grasp[1], grasp[2]], q, true, false),
+          step('grasp the handle', grasp, q, false, true),
+          step('pull the drawer open', [grasp[0] - 0.17, grasp[1], grasp[2]], q, false, true),
         ];
       },
     };
@@ -111,7 +120,7 @@ export const putItemInDrawer: TaskDefinition = {
   variationCount: 3,
   episodeLimit: 25,
   build(variation, rng: Rng) {
-    const open = 0.18;
+    const open = 0.22;
     const side = rng.next() < 0.5 ? 1 : -1;
     const cab = cabinet(rng.uniform(0.56, 0.6), side * rng.uniform(0.1, 0.15), variation, open);
     const item = block('item', 20, [0.75, 0.75, 0.75], rng.uniform(0.32, 0.42), -side * rng.uniform(0.13, 0.24), rng.uniform(-0.5, 0.5));
@@ -133,10 +142,11 @@ export const putItemInDrawer: TaskDefinition = {
         const placeZ = d[2] + 0.006 + 0.0225 + 0.008;
         return [
           ...pickSteps(world, 'item', carry),
-          step('carry over the drawer', [d[0] - 0.03, d[1], carry], q, false, false),
-          step('lower into the drawer', [d[0] - 0.03, d[1], placeZ], q, false, true),
-          step('release the item', [d[0] - 0.03, d[1], placeZ], q, true, true),
-          step('retreat', [d[0] - 0.03, d[1], Math.max(APPROACH_Z, carry)], q, true, true),
+          // Well in front of the closed drawers above, whose handles stick out 8 cm.
+          step('carry over the drawer', [d[0] - 0.06, d[1], carry], q, false, false),
+          step('lower into the drawer', [d[0] - 0.06, d[1], placeZ], q, false, true),
+          step('release the item', [d[0] - 0.06, d[1], placeZ], q, true, true),
+          step('retreat', [d[0] - 0.06, d[1], Math.max(APPROACH_Z, carry)], q, true, true),
         ];
       },
     };
