@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCommands } from './commands/index.js';
 
 const program = new Command();
 program
   .name('peract')
   .description('PerAct-style language-conditioned manipulation: perception, agent, simulator, bridge')
-  .version('0.1.0');
+  .version('0.1.0')
+  .showHelpAfterError();
+registerCommands(program);
 
-program
-  .command('start')
-  .description('run the main job (the shipped agent on a handful of simulated episodes)')
-  .action(() => {
-    console.error('peract start: the shipped agent is not available yet (see README: status).');
-    process.exitCode = 2;
-  });
-
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Typed errors name the field and the problem; print that, not a stack.
+  const e = err as { code?: string; message?: string };
+  console.error(`peract: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(err)}`);
+  process.exitCode = process.exitCode || 1;
+}

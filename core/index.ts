@@ -4,3 +4,4 @@ export * from './rng.js';
 export * from './pose.js';
 export * from './validate.js';
 export * from './files.js';
+export * from './policy.js';
