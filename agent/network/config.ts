@@ -1,0 +1,194 @@
+import { assertFiniteNumber, assertPositiveInteger, invalidArgument } from '../../core/index.js';
+
+/**
+ * Shape of a Perceiver-Actor network. Token dim D = voxelTokenDim + proprioFeatureDim.
+ * Outputs: translation logits over gridSize^3 voxels, 3 x rotationBins rotation logits,
+ * 2 gripper and 2 collision logits.
+ */
+export interface NetworkConfig {
+  /** Voxels per axis (V). */
+  gridSize: number;
+  /** Channels per voxel from perception (10: xyz, rgb, index, occupancy). */
+  inputChannels: number;
+  /**
+   * Output of the 1x1x1 conv (PerAct 64); these features are patchified and are the decoder's
+   * skip features. 0: no conv, the raw input channels serve both.
+   */
+  voxelFeatureDim: number;
+  /** Patchify kernel = stride (p); gridSize must be a multiple. */
+  patchSize: number;
+  voxelTokenDim: number;
+  proprioDim: number;
+  proprioFeatureDim: number;
+  languageLength: number;
+  vocabSize: number;
+  /** Learned token embedding width before the Linear to D (PerAct: CLIP width 512). */
+  languageEmbedDim: number;
+  numLatents: number;
+  latentDim: number;
+  crossHeads: number;
+  crossHeadDim: number;
+  selfAttentionLayers: number;
+  selfHeads: number;
+  selfHeadDim: number;
+  /** GEGLU feed-forward hidden width = ffMult * width. */
+  ffMult: number;
+  rotationBins: number;
+  headHidden: readonly [number, number];
+  leakySlope: number;
+  /** Dropout on input tokens and attention weights, training only. */
+  dropout: number;
+}
+
+export type PresetName = 'peract' | 'cpu';
+
+/**
+ * `peract`: the paper's sizes (DESIGN.md, PerAct facts).
+ * Differences from the paper, on purpose:
+ *  - Language is learned byte-token embeddings (77 ids, vocab 262) + Linear, not frozen CLIP.
+ *  - Translation decoder: PerAct upsamples with conv 5^3, trilinear x5, conv 5^3, concat the
+ *    1x1x1 features and conv 3^3 at 100^3. On wasm conv3d is a naive loop and conv2d filters
+ *    cannot be trained, so both presets use the cheap decoder of `cpu` below (per-token Linear
+ *    to p^3 logits, "pixel shuffle", plus a token-conditioned dot product with the 1x1x1
+ *    features of each voxel). The decoder cross-attention keeps a residual from its queries.
+ *  - Head input: spatial softmax (3C) + max pool (C) of the voxel tokens (after patchify) and
+ *    of the decoded tokens: 4*64 + 4*128 = 768. PerAct pools the 100^3 1x1x1 features and the
+ *    upsampled features instead (1024); their gradients at full resolution are the slowest
+ *    ops on wasm (model.ts).
+ *
+ * `cpu`: sized to train on a 2-core machine with wasm in about an hour, inference well under
+ * 150 ms per action on one core. Trade-offs against the paper:
+ *  - grid 48 (about 2 cm voxels over a 1 m workspace instead of 1 cm): 8.7x fewer voxels,
+ *    so the 1x1x1 conv and the translation softmax cost 9x less; fine enough for tabletop
+ *    pick/place with a 2 cm gripper tolerance, too coarse for peg-in-hole.
+ *  - patch 6 -> 8^3 = 512 voxel tokens (paper 8000): attention cost scales with tokens; the
+ *    cheap decoder recovers within-patch position from the 1x1x1 features.
+ *  - no 1x1x1 conv (voxelFeatureDim 0): the patchify Linear sees the raw 10 channels
+ *    (6^3*10 = 2160 wide) and the decoder's skip dots raw voxel features. Every elementwise op
+ *    over a batch-8 48^3 x 16 feature grid costs 40-100 ms on wasm and the leakyReLU and bias
+ *    gradients several of them; the per-voxel nonlinearity is what is given up.
+ *  - 128 latents of 128, 3 self-attention layers of 4 heads x 32, GEGLU x2: the latent
+ *    stack is ~10% of the time; more layers bought little on the tabletop tasks we size for.
+ *  - language: 77 byte tokens, embeddings of 32 -> Linear to D, prepended as in PerAct
+ *    (the 77 extra tokens cost ~15% of the encoder cross-attention, and keep word order).
+ */
+export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
+  peract: {
+    gridSize: 100,
+    inputChannels: 10,
+    voxelFeatureDim: 64,
+    patchSize: 5,
+    voxelTokenDim: 64,
+    proprioDim: 4,
+    proprioFeatureDim: 64,
+    languageLength: 77,
+    vocabSize: 262,
+    languageEmbedDim: 512,
+    numLatents: 2048,
+    latentDim: 512,
+    crossHeads: 1,
+    crossHeadDim: 64,
+    selfAttentionLayers: 6,
+    selfHeads: 8,
+    selfHeadDim: 64,
+    ffMult: 4,
+    rotationBins: 72,
+    headHidden: [256, 64],
+    leakySlope: 0.02,
+    dropout: 0.1,
+  },
+  cpu: {
+    gridSize: 48,
+    inputChannels: 10,
+    voxelFeatureDim: 0,
+    patchSize: 6,
+    voxelTokenDim: 96,
+    proprioDim: 4,
+    proprioFeatureDim: 32,
+    languageLength: 77,
+    vocabSize: 262,
+    languageEmbedDim: 32,
+    numLatents: 128,
+    latentDim: 128,
+    crossHeads: 1,
+    crossHeadDim: 64,
+    selfAttentionLayers: 3,
+    selfHeads: 4,
+    selfHeadDim: 32,
+    ffMult: 2,
+    rotationBins: 72,
+    headHidden: [256, 64],
+    leakySlope: 0.02,
+    dropout: 0.1,
+  },
+};
+
+const INTEGER_FIELDS = [
+  'gridSize', 'inputChannels', 'patchSize', 'voxelTokenDim', 'proprioDim',
+  'proprioFeatureDim', 'languageLength', 'vocabSize', 'languageEmbedDim', 'numLatents', 'latentDim',
+  'crossHeads', 'crossHeadDim', 'selfHeads', 'selfHeadDim', 'ffMult', 'rotationBins',
+] as const;
+
+/** Validates a full config; throws INVALID_ARGUMENT naming the field. */
+export function validateConfig(config: NetworkConfig): NetworkConfig {
+  if (!config || typeof config !== 'object') throw invalidArgument('config', 'must be an object');
+  for (const field of INTEGER_FIELDS) assertPositiveInteger(config[field], `config.${field}`);
+  assertPositiveInteger(config.selfAttentionLayers, 'config.selfAttentionLayers', 0);
+  assertPositiveInteger(config.voxelFeatureDim, 'config.voxelFeatureDim', 0);
+  if (config.gridSize % config.patchSize !== 0) {
+    throw invalidArgument('config.patchSize', `must divide gridSize ${config.gridSize}, got ${config.patchSize}`);
+  }
+  if (!Array.isArray(config.headHidden) || config.headHidden.length !== 2) {
+    throw invalidArgument('config.headHidden', 'must be two layer widths');
+  }
+  assertPositiveInteger(config.headHidden[0], 'config.headHidden[0]');
+  assertPositiveInteger(config.headHidden[1], 'config.headHidden[1]');
+  assertFiniteNumber(config.leakySlope, 'config.leakySlope');
+  assertFiniteNumber(config.dropout, 'config.dropout');
+  if (config.dropout < 0 || config.dropout >= 1) {
+    throw invalidArgument('config.dropout', `must be in [0, 1), got ${config.dropout}`);
+  }
+  return config;
+}
+
+/** A preset by name with some fields overridden, validated. */
+export function resolveConfig(preset: PresetName | NetworkConfig, overrides: Partial<NetworkConfig> = {}): NetworkConfig {
+  let base: Readonly<NetworkConfig>;
+  if (typeof preset === 'string') {
+    if (!(preset in PRESETS)) {
+      throw invalidArgument('preset', `must be one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(preset)}`);
+    }
+    base = PRESETS[preset];
+  } else {
+    base = preset;
+  }
+  for (const key of Object.keys(overrides)) {
+    if (!(key in PRESETS.cpu)) throw invalidArgument(`overrides.${key}`, 'is not a network config field');
+  }
+  return validateConfig({ ...base, ...overrides });
+}
+
+/** Derived sizes used across the network. */
+export function derivedSizes(config: NetworkConfig): {
+  tokenDim: number;
+  patchesPerAxis: number;
+  numPatches: number;
+  patchVolume: number;
+  numVoxels: number;
+  voxelChannels: number;
+  headInputDim: number;
+  outputLogits: number;
+} {
+  const patchesPerAxis = config.gridSize / config.patchSize;
+  const tokenDim = config.voxelTokenDim + config.proprioFeatureDim;
+  return {
+    tokenDim,
+    patchesPerAxis,
+    numPatches: patchesPerAxis ** 3,
+    patchVolume: config.patchSize ** 3,
+    numVoxels: config.gridSize ** 3,
+    voxelChannels: config.voxelFeatureDim > 0 ? config.voxelFeatureDim : config.inputChannels,
+    headInputDim: 4 * config.voxelTokenDim + 4 * tokenDim,
+    outputLogits: 3 * config.rotationBins + 2 + 2,
+  };
+}

@@ -1,0 +1,18 @@
+export { PRESETS, resolveConfig, validateConfig, derivedSizes, type NetworkConfig, type PresetName } from './config.js';
+export {
+  createNetwork,
+  forward,
+  disposeNetwork,
+  parameterCount,
+  type PeractNetwork,
+  type NetworkInput,
+  type NetworkOutput,
+  type ForwardOptions,
+} from './model.js';
+export { loss, crossEntropy, type ActionTargets, type LossTensors } from './loss.js';
+export { Optimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
+export { trainStep, type TrainingBatch, type LossValues } from './train.js';
+export { attention, type AttentionWeights, type AttentionShape } from './attention.js';
+export { matMul2d } from './ops.js';
+export { patchify, unpatchify } from './patches.js';
+export type { ParamMap } from './params.js';

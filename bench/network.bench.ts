@@ -1,0 +1,130 @@
+/**
+ * Perceiver-Actor network speed on the selected backend (wasm unless PERACT_BACKEND says
+ * otherwise): `cpu` preset inference (batch 1, target <= 150 ms) and training step (batch 8),
+ * `peract` preset inference (batch 1, a couple of runs), and the matMul-gradient pitfall that
+ * shaped agent/network/ops.ts as a ratio.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendName } from '../agent/backend.js';
+import {
+  Optimizer,
+  createNetwork,
+  disposeNetwork,
+  forward,
+  parameterCount,
+  resolveConfig,
+  trainStep,
+  type ActionTargets,
+  type NetworkConfig,
+  type NetworkInput,
+  type PresetName,
+} from '../agent/network/index.js';
+import { Rng } from '../core/index.js';
+import { timeIt, type Benchmark, type Figure } from './harness.js';
+
+async function backend(): Promise<BackendName> {
+  const requested = process.env.PERACT_BACKEND ? undefined : 'wasm';
+  return (await selectBackend(requested)).name;
+}
+
+function input(config: NetworkConfig, batch: number, seed: number): NetworkInput {
+  const rng = new Rng(seed);
+  const V = config.gridSize;
+  // About 5% occupied voxels, like a tabletop scene.
+  const voxels = new Float32Array(batch * V ** 3 * config.inputChannels);
+  for (let v = 0; v < batch * V ** 3; v++) {
+    if (rng.next() < 0.05) for (let c = 0; c < config.inputChannels; c++) voxels[v * config.inputChannels + c] = rng.uniform(-1, 1);
+  }
+  return {
+    voxels: tf.tensor(voxels, [batch, V, V, V, config.inputChannels]),
+    proprio: tf.tensor2d(Array.from({ length: batch * config.proprioDim }, () => rng.uniform(-1, 1)), [batch, config.proprioDim]),
+    language: tf.tensor2d(
+      Array.from({ length: batch * config.languageLength }, () => rng.int(0, config.vocabSize - 1)),
+      [batch, config.languageLength],
+      'int32',
+    ),
+  };
+}
+
+function targets(config: NetworkConfig, batch: number, seed: number): ActionTargets {
+  const rng = new Rng(seed);
+  return {
+    translation: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, config.gridSize ** 3 - 1)), 'int32'),
+    rotation: tf.tensor2d(Array.from({ length: batch * 3 }, () => rng.int(0, config.rotationBins - 1)), [batch, 3], 'int32'),
+    gripper: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
+    collision: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
+  };
+}
+
+function inferenceOnce(net: ReturnType<typeof createNetwork>, x: NetworkInput): void {
+  tf.tidy(() => {
+    const out = forward(net, x);
+    // Read back everything an agent needs to act.
+    tf.argMax(out.translation, 1).dataSync();
+    tf.argMax(out.rotation, 2).dataSync();
+    out.gripper.dataSync();
+    out.collision.dataSync();
+  });
+}
+
+async function presetForward(preset: PresetName, runs: number, warmup: number): Promise<Figure> {
+  const name = await backend();
+  const config = resolveConfig(preset);
+  const t0 = performance.now();
+  const net = createNetwork(config, 1);
+  const initMs = performance.now() - t0;
+  const x = input(config, 1, 2);
+  const figure = await timeIt(`network/${preset}/forward-b1`, () => inferenceOnce(net, x), {
+    runs,
+    warmup,
+    extra: { backend: name, preset, parameters: parameterCount(net), initMs: Math.round(initMs) },
+  });
+  tf.dispose(Object.values(x));
+  disposeNetwork(net);
+  return figure;
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'network/cpu/forward-b1',
+    run: async () => [await presetForward('cpu', 20, 3)],
+  },
+  {
+    name: 'network/cpu/train-step-b8',
+    run: async () => {
+      const name = await backend();
+      const config = resolveConfig('cpu');
+      const net = createNetwork(config, 1);
+      const optimizer = new Optimizer();
+      const batch = { input: input(config, 8, 3), targets: targets(config, 8, 4) };
+      const figure = await timeIt('network/cpu/train-step-b8', () => trainStep(net, optimizer, batch), {
+        runs: 6,
+        warmup: 2,
+        extra: { backend: name, preset: 'cpu', optimizer: 'lamb' },
+      });
+      tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
+      optimizer.dispose();
+      disposeNetwork(net);
+      return [figure];
+    },
+  },
+  {
+    name: 'network/peract/forward-b1',
+    run: async () => [await presetForward('peract', 2, 1)],
+  },
+  {
+    name: 'network/matmul-grad-transposed-vs-explicit',
+    run: async () => {
+      const name = await backend();
+      const a = tf.randomNormal([4096, 128], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const b = tf.randomNormal([384, 128], 0, 1, 'float32', 2) as tf.Tensor2D;
+      const extra = { backend: name, shape: '[4096x128] x [384x128]^T' };
+      // Read back a sum, not the product: copying a fresh 6 MB result out of the wasm heap took
+      // up to ~1 s on this VM at times (first touch of new pages), swamping the matMul itself.
+      const transposed = await timeIt('network/matmul-transposeB', () => tf.tidy(() => tf.sum(tf.matMul(a, b, false, true)).dataSync()), { runs: 10, extra });
+      const explicit = await timeIt('network/matmul-explicit-transpose', () => tf.tidy(() => tf.sum(tf.matMul(a, tf.transpose(b))).dataSync()), { runs: 10, extra });
+      tf.dispose([a, b]);
+      return [transposed, explicit, { name: 'network/matmul-transposeB-over-explicit', median: transposed.median / explicit.median, unit: 'ratio', ...extra }];
+    },
+  },
+];

@@ -1,0 +1,324 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../agent/backend.js';
+import {
+  Optimizer,
+  PRESETS,
+  attention,
+  createNetwork,
+  crossEntropy,
+  derivedSizes,
+  disposeNetwork,
+  forward,
+  loss,
+  patchify,
+  resolveConfig,
+  trainStep,
+  unpatchify,
+  type ActionTargets,
+  type NetworkConfig,
+  type NetworkInput,
+  type PeractNetwork,
+} from '../../agent/network/index.js';
+import { PeractError, Rng } from '../../core/index.js';
+
+/** A network small enough for finite differences and overfitting in a few seconds. */
+const TINY: Partial<NetworkConfig> = {
+  gridSize: 8,
+  patchSize: 2,
+  voxelFeatureDim: 4,
+  voxelTokenDim: 12,
+  proprioFeatureDim: 4,
+  languageLength: 6,
+  languageEmbedDim: 8,
+  numLatents: 8,
+  latentDim: 16,
+  crossHeadDim: 8,
+  selfAttentionLayers: 1,
+  selfHeads: 2,
+  selfHeadDim: 8,
+  ffMult: 2,
+  rotationBins: 8,
+  headHidden: [16, 8],
+  dropout: 0,
+};
+
+function randomInput(config: NetworkConfig, batch: number, seed: number): NetworkInput {
+  const rng = new Rng(seed);
+  const V = config.gridSize;
+  const voxels = new Float32Array(batch * V ** 3 * config.inputChannels).map(() => (rng.next() < 0.2 ? rng.uniform(-1, 1) : 0));
+  const proprio = new Float32Array(batch * config.proprioDim).map(() => rng.uniform(-1, 1));
+  const ids = new Int32Array(batch * config.languageLength).map(() => rng.int(0, config.vocabSize - 1));
+  return {
+    voxels: tf.tensor(voxels, [batch, V, V, V, config.inputChannels]),
+    proprio: tf.tensor2d(proprio, [batch, config.proprioDim]),
+    language: tf.tensor2d(ids, [batch, config.languageLength], 'int32'),
+  };
+}
+
+function randomTargets(config: NetworkConfig, batch: number, seed: number): ActionTargets {
+  const rng = new Rng(seed);
+  const n = config.gridSize ** 3;
+  return {
+    translation: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, n - 1)), 'int32'),
+    rotation: tf.tensor2d(Array.from({ length: batch * 3 }, () => rng.int(0, config.rotationBins - 1)), [batch, 3], 'int32'),
+    gripper: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
+    collision: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
+  };
+}
+
+function lossValue(net: PeractNetwork, input: NetworkInput, targets: ActionTargets): number {
+  return tf.tidy(() => loss(forward(net, input), targets).total.dataSync()[0]);
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+describe('attention', () => {
+  function naive(
+    q: Float32Array, kv: Float32Array, w: Record<'wq' | 'wk' | 'wv' | 'wo' | 'bo', Float32Array>,
+    dims: { B: number; nq: number; nk: number; H: number; dh: number; dq: number; dkv: number; dout: number; shared: boolean },
+  ): Float64Array {
+    const { B, nq, nk, H, dh, dq, dkv, dout, shared } = dims;
+    const inner = H * dh;
+    const proj = (x: Float32Array, row: number, width: number, m: Float32Array, col: number): number => {
+      let s = 0;
+      for (let i = 0; i < width; i++) s += x[row * width + i] * m[i * inner + col];
+      return s;
+    };
+    const out = new Float64Array(B * nq * dout);
+    for (let b = 0; b < B; b++) {
+      const concat = new Float64Array(nq * inner);
+      for (let h = 0; h < H; h++) {
+        for (let i = 0; i < nq; i++) {
+          const qRow = (shared ? 0 : b * nq) + i;
+          const scores = new Float64Array(nk);
+          for (let j = 0; j < nk; j++) {
+            let s = 0;
+            for (let d = 0; d < dh; d++) s += proj(q, qRow, dq, w.wq, h * dh + d) * proj(kv, b * nk + j, dkv, w.wk, h * dh + d);
+            scores[j] = s / Math.sqrt(dh);
+          }
+          const max = Math.max(...scores);
+          let z = 0;
+          for (let j = 0; j < nk; j++) z += Math.exp(scores[j] - max);
+          for (let d = 0; d < dh; d++) {
+            let s = 0;
+            for (let j = 0; j < nk; j++) s += (Math.exp(scores[j] - max) / z) * proj(kv, b * nk + j, dkv, w.wv, h * dh + d);
+            concat[i * inner + h * dh + d] = s;
+          }
+        }
+      }
+      for (let i = 0; i < nq; i++) {
+        for (let o = 0; o < dout; o++) {
+          let s = w.bo[o];
+          for (let c = 0; c < inner; c++) s += concat[i * inner + c] * w.wo[c * dout + o];
+          out[(b * nq + i) * dout + o] = s;
+        }
+      }
+    }
+    return out;
+  }
+
+  for (const shared of [false, true]) {
+    it(`matches a naive loop implementation (${shared ? 'shared queries' : 'per-item queries'})`, () => {
+      const rng = new Rng(shared ? 11 : 12);
+      const dims = { B: 3, nq: 5, nk: 7, H: 3, dh: 4, dq: 6, dkv: 5, dout: 4, shared };
+      const inner = dims.H * dims.dh;
+      const r = (n: number): Float32Array => new Float32Array(n).map(() => rng.normal());
+      const q = r((shared ? 1 : dims.B) * dims.nq * dims.dq);
+      const kv = r(dims.B * dims.nk * dims.dkv);
+      const w = { wq: r(dims.dq * inner), wk: r(dims.dkv * inner), wv: r(dims.dkv * inner), wo: r(inner * dims.dout), bo: r(dims.dout) };
+      const got = tf.tidy(() =>
+        attention(
+          tf.tensor2d(q, [(shared ? 1 : dims.B) * dims.nq, dims.dq]),
+          tf.tensor2d(kv, [dims.B * dims.nk, dims.dkv]),
+          {
+            wq: tf.tensor2d(w.wq, [dims.dq, inner]),
+            wk: tf.tensor2d(w.wk, [dims.dkv, inner]),
+            wv: tf.tensor2d(w.wv, [dims.dkv, inner]),
+            wo: tf.tensor2d(w.wo, [inner, dims.dout]),
+            bo: tf.tensor1d(w.bo),
+          },
+          { batch: dims.B, queriesPerItem: dims.nq, keysPerItem: dims.nk, heads: dims.H, headDim: dims.dh, sharedQueries: shared },
+        ).dataSync(),
+      );
+      const want = naive(q, kv, w, dims);
+      expect(got.length).toBe(want.length);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+      expect(worst).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('patchify / unpatchify', () => {
+  it('puts voxel (x, y, z) of patch (X, Y, Z) at row X*P*P+Y*P+Z, column a*p*p+b*p+c, and inverts', () => {
+    const [B, V, p, C] = [2, 6, 3, 2];
+    const P = V / p;
+    const values = new Float32Array(B * V ** 3 * C).map((_, i) => i);
+    const got = tf.tidy(() => patchify(tf.tensor2d(values, [B * V ** 3, C]), B, V, p, C).arraySync());
+    for (const [b, x, y, z, c] of [[0, 0, 0, 0, 0], [1, 5, 2, 4, 1], [0, 3, 4, 1, 1], [1, 2, 5, 5, 0]]) {
+      const row = b * P ** 3 + Math.floor(x / p) * P * P + Math.floor(y / p) * P + Math.floor(z / p);
+      const col = (((x % p) * p + (y % p)) * p + (z % p)) * C + c;
+      expect(got[row][col]).toBe((((b * V + x) * V + y) * V + z) * C + c);
+    }
+    const single = new Float32Array(B * V ** 3).map((_, i) => i);
+    const back = tf.tidy(() => unpatchify(patchify(tf.tensor2d(single, [B * V ** 3, 1]), B, V, p, 1), B, V, p).dataSync());
+    expect(Array.from(back)).toEqual(Array.from(single));
+  });
+});
+
+describe('network', () => {
+  it('gives the documented output shapes for the cpu preset and a shrunken peract preset', () => {
+    const cases: [NetworkConfig, number][] = [
+      [resolveConfig('cpu'), 1],
+      [resolveConfig('peract', { gridSize: 20, patchSize: 5, numLatents: 16, selfAttentionLayers: 1 }), 2],
+    ];
+    for (const [config, B] of cases) {
+      const net = createNetwork(config, 3);
+      const input = randomInput(config, B, 1);
+      const shapes = tf.tidy(() => {
+        const out = forward(net, input);
+        const finite = [out.translation, out.rotation, out.gripper, out.collision].every((t) => tf.all(tf.isFinite(t)).dataSync()[0] === 1);
+        expect(finite).toBe(true);
+        return [out.translation.shape, out.rotation.shape, out.gripper.shape, out.collision.shape];
+      });
+      expect(shapes).toEqual([[B, config.gridSize ** 3], [B, 3, 72], [B, 2], [B, 2]]);
+      tf.dispose(Object.values(input));
+      disposeNetwork(net);
+    }
+    // The full paper preset, by its derived sizes (a 100^3 forward pass takes seconds).
+    const paper = derivedSizes(PRESETS.peract);
+    expect(paper).toMatchObject({ tokenDim: 128, numPatches: 8000, patchVolume: 125, numVoxels: 1e6, outputLogits: 220 });
+  });
+
+  it('initialises deterministically from the seed, under stable names', () => {
+    const config = resolveConfig('cpu', TINY);
+    const a = createNetwork(config, 42);
+    const b = createNetwork(config, 42);
+    const c = createNetwork(config, 43);
+    expect([...a.params.keys()]).toEqual([...b.params.keys()]);
+    expect(a.params.has('layers.0.attn.wq')).toBe(true);
+    expect(a.params.has('head.out.w')).toBe(true);
+    let sameAsB = true;
+    let sameAsC = true;
+    for (const [name, v] of a.params) {
+      const x = v.dataSync();
+      const y = (b.params.get(name) as tf.Variable).dataSync();
+      const z = (c.params.get(name) as tf.Variable).dataSync();
+      if (x.some((value, i) => value !== y[i])) sameAsB = false;
+      if (name.endsWith('.w') && x.every((value, i) => value === z[i])) sameAsC = false;
+    }
+    expect(sameAsB).toBe(true);
+    expect(sameAsC).toBe(true); // every weight matrix differs under another seed
+    [a, b, c].forEach(disposeNetwork);
+  });
+
+  it('rejects bad configs and inputs with INVALID_ARGUMENT naming the field', () => {
+    expect(() => resolveConfig('cpu', { patchSize: 5 })).toThrow(/config\.patchSize/);
+    expect(() => resolveConfig('nope' as 'cpu')).toThrow(PeractError);
+    const config = resolveConfig('cpu', TINY);
+    const net = createNetwork(config, 1);
+    const input = randomInput(config, 1, 2);
+    const bad = { ...input, proprio: tf.zeros([1, 3]) };
+    expect(() => forward(net, bad)).toThrow(/input\.proprio/);
+    const badIds = { ...input, language: tf.zeros([1, config.languageLength]) };
+    expect(() => forward(net, badIds)).toThrow(/int32/);
+    tf.dispose([...Object.values(input), bad.proprio, badIds.language]);
+    disposeNetwork(net);
+  });
+
+  for (const voxelFeatureDim of [4, 0]) {
+  it(`computes gradients of every parameter on wasm that match finite differences (1x1x1 features ${voxelFeatureDim})`, () => {
+    expect(tf.getBackend()).toBe('wasm');
+    const config = resolveConfig('cpu', { ...TINY, voxelFeatureDim });
+    const net = createNetwork(config, 5);
+    const input = randomInput(config, 2, 6);
+    const targets = randomTargets(config, 2, 7);
+    const names = [...net.params.keys()];
+    const vars = names.map((n) => net.params.get(n) as tf.Variable);
+    const { grads } = tf.variableGrads(() => loss(forward(net, input), targets).total, vars);
+    for (const [i, name] of names.entries()) {
+      const g = grads[vars[i].name];
+      expect(g, name).toBeDefined();
+      expect(tf.tidy(() => tf.all(tf.isFinite(g)).dataSync()[0]), name).toBe(1);
+    }
+    const checked = ['voxel.in.w', 'voxel.patch.w', 'language.embedding', 'position', 'latents', 'encoder.cross.wk',
+      'layers.0.attn.wq', 'layers.0.ff.in.w', 'decoder.cross.wv', 'decoder.skip.w', 'decoder.shuffle.w', 'head.dense0.w', 'head.out.b'];
+    const eps = 1e-2;
+    for (const name of checked.filter((n) => net.params.has(n))) {
+      const v = net.params.get(name) as tf.Variable;
+      const g = grads[v.name].dataSync();
+      let index = 0;
+      for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[index])) index = i;
+      const original = v.dataSync().slice();
+      const perturbed = (delta: number): number => {
+        const values = original.slice();
+        values[index] += delta;
+        v.assign(tf.tensor(values, v.shape));
+        return lossValue(net, input, targets);
+      };
+      const numeric = (perturbed(eps) - perturbed(-eps)) / (2 * eps);
+      v.assign(tf.tensor(original, v.shape));
+      expect(Math.abs(numeric - g[index]), `${name}[${index}] analytic ${g[index]} numeric ${numeric}`).toBeLessThan(
+        0.03 * Math.abs(g[index]) + 2e-3,
+      );
+    }
+    tf.dispose([...Object.values(grads), ...Object.values(input), ...Object.values(targets)]);
+    disposeNetwork(net);
+  });
+  }
+
+  for (const kind of ['lamb', 'adam'] as const) {
+    it(`overfits a tiny fixed batch with ${kind} and leaks no tensors`, () => {
+      const config = resolveConfig('cpu', { ...TINY, dropout: 0.1 });
+      const net = createNetwork(config, 9);
+      const input = randomInput(config, 4, 10);
+      const targets = randomTargets(config, 4, 11);
+      const optimizer = new Optimizer({ kind, learningRate: kind === 'lamb' ? 1e-2 : 3e-3 });
+      const first = trainStep(net, optimizer, { input, targets });
+      const tensors = tf.memory().numTensors;
+      let last = first;
+      for (let i = 0; i < 60; i++) last = trainStep(net, optimizer, { input, targets });
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(optimizer.step).toBe(61);
+      expect(Number.isFinite(last.total)).toBe(true);
+      const evaluated = lossValue(net, input, targets);
+      expect(evaluated).toBeLessThan(0.2 * first.total);
+      expect(last.translation).toBeLessThan(0.3 * first.translation);
+      tf.dispose([...Object.values(input), ...Object.values(targets)]);
+      optimizer.dispose();
+      disposeNetwork(net);
+    });
+  }
+
+  it('repeats a training run bit for bit from the same seeds (dropout included)', () => {
+    const config = resolveConfig('cpu', { ...TINY, dropout: 0.1 });
+    const run = (): number[] => {
+      const net = createNetwork(config, 21);
+      const optimizer = new Optimizer();
+      const input = randomInput(config, 2, 22);
+      const targets = randomTargets(config, 2, 23);
+      const totals = [0, 1, 2].map(() => trainStep(net, optimizer, { input, targets }).total);
+      tf.dispose([...Object.values(input), ...Object.values(targets)]);
+      optimizer.dispose();
+      disposeNetwork(net);
+      return totals;
+    };
+    const first = run();
+    expect(run()).toEqual(first);
+    expect(first[2]).not.toBe(first[0]);
+  });
+
+  it('cross-entropy equals -log softmax at the label, averaged', () => {
+    const value = tf.tidy(() => crossEntropy(tf.tensor2d([[1, 2, 3], [0, 0, 0]]), tf.tensor1d([2, 0], 'int32')).dataSync()[0]);
+    const l1 = -Math.log(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3)));
+    const l2 = Math.log(3);
+    expect(value).toBeCloseTo((l1 + l2) / 2, 5);
+  });
+});
+
+afterAll(() => {
+  tf.disposeVariables();
+});
