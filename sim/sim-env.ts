@@ -123,8 +123,10 @@ export class SimEnv implements Env {
     const task = getTask(options.task);
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0) throw invalidArgument('seed', `must be a non-negative integer, got ${seed}`);
+    // The variation comes from its own generator, so (seed, variation) reproduces an episode
+    // whether the variation was given or drawn.
+    const variation = options.variation ?? new Rng(seed ^ 0x5a5a5a5a).int(0, task.variationCount - 1);
     const rng = new Rng(seed);
-    const variation = options.variation ?? rng.int(0, task.variationCount - 1);
     if (!Number.isInteger(variation) || variation < 0 || variation >= task.variationCount) {
       throw invalidArgument('variation', `must be an integer in [0, ${task.variationCount}) for ${task.name}, got ${variation}`);
     }
@@ -201,7 +203,7 @@ export class SimEnv implements Env {
   /** Renders the cameras now and returns the current observation. */
   observe(): Observation {
     const world = this.physics;
-    const fingers = world.fingerOpenings();
+    const fingers = clampFingers(world.fingerOpenings());
     return {
       cameras: this.render(this.bodyPoses(), this.q, fingers[0], world.handPose()),
       gripperPose: world.handPose(),
@@ -296,7 +298,7 @@ export class SimEnv implements Env {
   private recordFrame(): void {
     const world = this.physics;
     const dt = this.stepsPerFrame * this.timestepSec;
-    const fingers = world.fingerOpenings();
+    const fingers = clampFingers(world.fingerOpenings());
     const velocities = this.q.map((v, i) => (v - this.qAtLastFrame[i]) / dt);
     this.qAtLastFrame = this.q.slice();
     if (!this.record) return;
@@ -314,6 +316,12 @@ export class SimEnv implements Env {
       fingerOpeningMetres: fingers[0],
     });
   }
+}
+
+/** A hand pushed into the table can drive the finger joints past their range; report the range. */
+function clampFingers(f: [number, number]): [number, number] {
+  const c = (v: number): number => Math.min(FINGER_MAX_OPENING_METRES, Math.max(0, v));
+  return [c(f[0]), c(f[1])];
 }
 
 function checkAction(action: Action): Pose {

@@ -26,14 +26,21 @@ export const stackBlocks: TaskDefinition = {
       bodies.push(block(target ? `block${i}` : `distractor${i - count}`, 20 + i, colourRgb(target ? colour : distractorColour), xy[i + 1][0], xy[i + 1][1], rng.uniform(-0.6, 0.6)));
     }
     const name = colourName(colour);
+    // Blocks of the colour on the area, not held, resting at the heights of a tower: level k
+    // centred at (k + 0.5) block edges (two blocks side by side on the area are not a stack).
     const stacked = (world: TaskWorldView): number => {
       const t = world.bodyPose('target').positionMetres;
-      let n = 0;
+      const levels = new Set<number>();
       for (let i = 0; i < count; i++) {
         const p = world.bodyPose(`block${i}`).positionMetres;
-        if (Math.abs(p[0] - t[0]) < AREA_HALF && Math.abs(p[1] - t[1]) < AREA_HALF && world.heldBody() !== `block${i}`) n++;
+        if (world.heldBody() === `block${i}`) continue;
+        if (Math.abs(p[0] - t[0]) >= AREA_HALF || Math.abs(p[1] - t[1]) >= AREA_HALF) continue;
+        const level = (p[2] - TABLE_TOP_Z) / BLOCK_EDGE_METRES - 0.5;
+        if (Math.abs(level - Math.round(level)) < 0.3) levels.add(Math.round(level));
       }
-      return n;
+      let height = 0;
+      while (levels.has(height)) height++;
+      return height;
     };
     return {
       scene: { bodies },
