@@ -5,3 +5,4 @@ export * from './pose.js';
 export * from './validate.js';
 export * from './files.js';
 export * from './policy.js';
+export * from './seeds.js';

@@ -77,7 +77,7 @@ export class Rng {
 
   /** Snapshot of the generator state, for checkpoints. */
   state(): [number, number, number, number] {
-    return [this.a, this.b, this.c, this.d];
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
   }
 
   static fromState(state: readonly [number, number, number, number]): Rng {

@@ -5,3 +5,4 @@ export * from './render/index.js';
 export * from './robot/index.js';
 export * from './tasks/index.js';
 export * from './sim-env.js';
+export * from './demos.js';

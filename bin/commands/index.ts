@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
+import { registerAct } from './act.js';
+import { registerDemos } from './demos.js';
+import { registerEval } from './eval.js';
 import { registerStart } from './start.js';
+import { registerTrain } from './train.js';
 
 /** Every `peract` subcommand; each lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerStart(program);
+  registerDemos(program);
+  registerTrain(program);
+  registerEval(program);
+  registerAct(program);
 }

@@ -1,0 +1,110 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PeractError } from '../../core/index.js';
+import type { BatchArrays } from '../samples.js';
+import type { AgentSpec } from '../spec.js';
+import { batchPlan, BatchBuilder, type AugmentationSettings } from './batch-builder.js';
+import type { SampleIndex } from './sample-index.js';
+
+export interface PipelineOptions {
+  dirs: string[];
+  index: SampleIndex;
+  spec: AgentSpec;
+  augmentation: AugmentationSettings;
+  seed: number;
+  batchSize: number;
+  /** Batches prepared ahead of the one being trained on. Default 2. */
+  prefetch?: number;
+  /** Build batches on the calling thread instead of a worker (tests, debugging). */
+  inProcess?: boolean;
+}
+
+/**
+ * Prepares training batches ahead of the trainer. Batch `step` is a pure function of the seed and
+ * the step (`batchPlan`), so it does not matter which thread builds it or when.
+ */
+export class DataPipeline {
+  /** Milliseconds the trainer spent waiting for data, summed. */
+  waitMs = 0;
+  private worker: Worker | null = null;
+  private builder: BatchBuilder | null = null;
+  private readonly pending = new Map<number, Promise<BatchArrays>>();
+  private readonly resolvers = new Map<number, { resolve: (b: BatchArrays) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly options: PipelineOptions) {}
+
+  static async start(options: PipelineOptions): Promise<DataPipeline> {
+    const p = new DataPipeline(options);
+    if (options.inProcess) p.builder = new BatchBuilder(options.index, options.spec, options.augmentation);
+    else await p.spawn();
+    return p;
+  }
+
+  /** The batch of `step`; also queues the next few. */
+  async next(step: number): Promise<BatchArrays> {
+    const depth = this.options.prefetch ?? 2;
+    for (let s = step; s <= step + depth; s++) this.request(s);
+    const t0 = performance.now();
+    const batch = await (this.pending.get(step) as Promise<BatchArrays>);
+    this.waitMs += performance.now() - t0;
+    this.pending.delete(step);
+    return batch;
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = null;
+  }
+
+  private request(step: number): void {
+    if (this.pending.has(step)) return;
+    const plan = batchPlan(this.options.index, this.options.seed, step, this.options.batchSize);
+    if (this.builder) {
+      this.pending.set(step, this.builder.build(plan.sampleIds, plan.augmentSeed));
+      return;
+    }
+    const promise = new Promise<BatchArrays>((resolve, reject) => this.resolvers.set(step, { resolve, reject }));
+    // A rejection is handled by whoever awaits this step; keep Node from calling it unhandled meanwhile.
+    promise.catch(() => undefined);
+    this.pending.set(step, promise);
+    this.worker?.postMessage({ id: step, sampleIds: plan.sampleIds, augmentSeed: plan.augmentSeed });
+  }
+
+  private async spawn(): Promise<void> {
+    const here = fileURLToPath(import.meta.url);
+    const ts = here.endsWith('.ts');
+    const workerData = { dirs: this.options.dirs, spec: this.options.spec, augmentation: this.options.augmentation };
+    let worker: Worker;
+    if (ts) {
+      // Under tsx (development, tests) the worker is TypeScript too: register tsx's loader in the
+      // worker before importing it (a worker's execArgv does not carry `--import tsx`).
+      const entry = pathToFileURL(join(dirname(here), 'worker.ts')).href;
+      const code = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(entry)});`;
+      worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData });
+    } else {
+      worker = new Worker(join(dirname(here), 'worker.js'), { workerData });
+    }
+    this.worker = worker;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(new PeractError('INTERNAL', `data worker failed to start: ${err.message}`, { cause: err }));
+      worker.once('error', onError);
+      worker.once('message', (msg: { ready?: boolean }) => {
+        worker.off('error', onError);
+        if (msg.ready) resolve();
+        else reject(new PeractError('INTERNAL', 'data worker sent something before it was ready'));
+      });
+    });
+    worker.on('message', (msg: { id: number; batch?: BatchArrays; error?: string }) => {
+      const r = this.resolvers.get(msg.id);
+      if (!r) return;
+      this.resolvers.delete(msg.id);
+      if (msg.batch) r.resolve(msg.batch);
+      else r.reject(new PeractError('CORRUPT_FILE', msg.error ?? 'data worker failed'));
+    });
+    worker.on('error', (err) => {
+      for (const r of this.resolvers.values()) r.reject(new PeractError('INTERNAL', `data worker crashed: ${err.message}`, { cause: err }));
+      this.resolvers.clear();
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Observation, Policy, PolicyOutput, VoxelScore } from '../core/index.js';
+import { voxelCentre } from '../perception/index.js';
+import { forward, type PeractNetwork } from './network/index.js';
+import { PROPRIO_DIM, SampleEncoder, type SampleInput } from './samples.js';
+import type { AgentSpec } from './spec.js';
+
+export interface PeractPolicyOptions {
+  /** How many of the best translation voxels to report (for viewers). Default 10. */
+  topK?: number;
+}
+
+/**
+ * The Perceiver-Actor as a Policy: voxelize the observation (perception/), run the network, take
+ * the best voxel, rotation bins, gripper and collision bits, decode to an Action.
+ */
+export class PeractPolicy implements Policy {
+  readonly encoder: SampleEncoder;
+  private readonly topK: number;
+
+  constructor(
+    readonly net: PeractNetwork,
+    readonly spec: AgentSpec,
+    options: PeractPolicyOptions = {},
+  ) {
+    this.encoder = new SampleEncoder(spec);
+    this.topK = options.topK ?? 10;
+  }
+
+  async act(observation: Observation, goal: string): Promise<PolicyOutput> {
+    return this.actOnInput(this.encoder.encode(observation, goal));
+  }
+
+  /** The network's choice for an already encoded input. */
+  actOnInput(input: SampleInput): PolicyOutput {
+    const v = this.spec.gridSize;
+    const picked = tf.tidy(() => {
+      const out = forward(this.net, {
+        voxels: tf.tensor(input.voxels, [1, v, v, v, input.voxels.length / v ** 3]),
+        proprio: tf.tensor(input.proprio, [1, PROPRIO_DIM]),
+        language: tf.tensor(input.language, [1, input.language.length], 'int32'),
+      });
+      // Reduce on the tensor side: reading the whole heatmap back costs more than the network.
+      const probs = tf.softmax(out.translation);
+      const top = tf.topk(probs, this.topK);
+      return [top.indices, top.values, tf.argMax(out.rotation, 2), tf.argMax(out.gripper, 1), tf.argMax(out.collision, 1)];
+    });
+    const [indices, values, rotation, gripper, collision] = picked.map((t) => t.dataSync());
+    picked.forEach((t) => t.dispose());
+    const codec = this.encoder.codec;
+    const topVoxels: VoxelScore[] = Array.from(indices, (flat, i) => ({
+      positionMetres: voxelCentre(codec.voxelFromFlat(flat), this.spec.bounds, v),
+      score: values[i],
+    }));
+    const action = codec.decode({
+      voxel: codec.voxelFromFlat(indices[0]),
+      rotationBins: [rotation[0], rotation[1], rotation[2]],
+      gripperOpen: gripper[0] === 1 ? 1 : 0,
+      ignoreCollisions: collision[0] === 1 ? 1 : 0,
+    });
+    return { action, topVoxels };
+  }
+}

@@ -1,0 +1,306 @@
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { formatSeedRanges, invalidArgument, PeractError, Rng, sha256Hex, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
+import type { SceneBounds } from '../perception/index.js';
+import { selectBackend, type BackendName } from './backend.js';
+import {
+  assignParams,
+  latestCheckpoint,
+  loadCheckpoint,
+  restoreOptimizerState,
+  saveRunCheckpoint,
+  tensorsFromParams,
+} from './checkpoint/index.js';
+import { batchPlan, BatchBuilder } from './data/batch-builder.js';
+import { DataPipeline } from './data/pipeline.js';
+import { buildSampleIndex } from './data/sample-index.js';
+import { createNetwork, disposeNetwork, forward, Optimizer, resolveConfig, trainStep, type NetworkConfig, type PeractNetwork, type PresetName } from './network/index.js';
+import { writeTrainingCurvePng } from './pictures/index.js';
+import { PROPRIO_DIM, type BatchArrays } from './samples.js';
+import { agentSpec, TABLETOP_BOUNDS, type AgentSpec } from './spec.js';
+
+export interface TrainOptions {
+  /** Dataset folders (peract demos). */
+  data: string[];
+  /** Run folder: checkpoints, metrics.jsonl, curves. Rerunning the same command resumes. */
+  out: string;
+  preset: PresetName;
+  /** Field-by-field overrides of the preset. */
+  network?: Partial<NetworkConfig>;
+  steps: number;
+  batch: number;
+  seed: number;
+  optimizer: 'lamb' | 'adam';
+  learningRate: number;
+  weightDecay: number;
+  /** Save a checkpoint every this many steps (and at the end). */
+  checkpointEvery: number;
+  /** Training-set accuracy on a fixed probe batch every this many steps. */
+  evalEvery: number;
+  augmentation: boolean;
+  bounds?: SceneBounds;
+  backend?: BackendName;
+  /** Build batches on the main thread (tests); default: a worker thread on the second core. */
+  inProcessData?: boolean;
+  /** Stop after this many steps of this invocation (tests of resume); the run stays resumable. */
+  stopAfter?: number;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  stepsPerSec: number;
+  /** Fraction of the trainer's time spent waiting for data (0 = the pipeline keeps up). */
+  dataWaitFraction: number;
+}
+
+export interface Accuracy {
+  translation: number;
+  rotation: number;
+  gripper: number;
+  collision: number;
+}
+
+export interface TrainResult {
+  runDir: string;
+  backend: string;
+  startStep: number;
+  step: number;
+  seconds: number;
+  finalLoss: number;
+  accuracy: Accuracy;
+  dataWaitFraction: number;
+}
+
+const PROBE_SAMPLES = 16;
+
+/**
+ * Behaviour cloning of one multi-task agent: four cross-entropies, LAMB (PerAct's choice) or
+ * Adam, PerAct's keyframe pairs and SE(3) augmentation, batches prepared on a worker thread.
+ * Checkpoints are written atomically; rerunning the same command resumes from the newest one
+ * and gives the same result as an uninterrupted run (batches are a function of seed and step,
+ * and the weights, optimizer moments and dropout generator are all in the checkpoint).
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  checkOptions(options);
+  const { name: backend } = await selectBackend(options.backend);
+  const config = resolveConfig(options.preset, options.network ?? {});
+  const spec = agentSpec({ gridSize: config.gridSize, bounds: options.bounds ?? TABLETOP_BOUNDS, tokenLength: config.languageLength });
+  const index = await buildSampleIndex(options.data);
+  const hyper = { ...hyperParameters(options, backend), demoSeeds: JSON.stringify(demoSeeds(index.seeds)) };
+  const datasets = await Promise.all(options.data.map(async (dir) => ({ dir, manifestSha256: sha256Hex(await readFile(join(dir, 'manifest.json'))) })));
+  await mkdir(options.out, { recursive: true });
+
+  const net = createNetwork(config, options.seed);
+  const optimizer = new Optimizer({ kind: options.optimizer, learningRate: options.learningRate, weightDecay: options.weightDecay });
+  let step = 0;
+  const latest = await latestCheckpoint(options.out);
+  if (latest) {
+    const loaded = await loadCheckpoint(latest.dir, { expectConfig: config });
+    const saved = JSON.stringify(loaded.config.training);
+    if (saved !== JSON.stringify(hyper)) {
+      throw invalidArgument('out', `${options.out} holds a run with other settings (${saved}); use another --out to start a new run`);
+    }
+    assignParams(net.params, loaded.model);
+    if (loaded.optimizer) restoreOptimizerState(optimizer, loaded.optimizer, loaded.config.optimizerStep ?? loaded.config.step);
+    const dropout = loaded.config.rng.dropout;
+    if (dropout) net.dropoutRng = Rng.fromState(dropout);
+    step = loaded.config.step;
+  }
+  const startStep = step;
+  await trimMetrics(options.out, step);
+
+  const probe = await probeBatch(index, spec, options.seed);
+  const pipeline = await DataPipeline.start({
+    dirs: options.data,
+    index,
+    spec,
+    augmentation: { enabled: options.augmentation },
+    seed: options.seed,
+    batchSize: options.batch,
+    inProcess: options.inProcessData,
+  });
+  const save = async (): Promise<void> => {
+    await saveRunCheckpoint(options.out, step, {
+      preset: options.preset,
+      network: config,
+      training: hyper,
+      bounds: [...spec.bounds],
+      episodeLength: spec.episodeLength,
+      datasets,
+      model: await tensorsFromParams(net.params),
+      optimizer: await tensorsFromParams(optimizer.state),
+      optimizerStep: optimizer.step,
+      rngStates: { dropout: net.dropoutRng.state() },
+    });
+  };
+
+  const t0 = performance.now();
+  let lastLoss = Number.NaN;
+  let accuracy = evaluateAccuracy(net, probe, spec);
+  const lastStep = Math.min(options.steps, options.stopAfter !== undefined ? step + options.stopAfter : options.steps);
+  try {
+    while (step < lastStep) {
+      const batch = await pipeline.next(step + 1);
+      const tensors = toTensors(batch, spec, options.batch);
+      const losses = trainStep(net, optimizer, tensors);
+      tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
+      step++;
+      lastLoss = losses.total;
+      const record: Record<string, number> = { step, ...losses, seconds: (performance.now() - t0) / 1000 };
+      if (step % options.evalEvery === 0 || step === options.steps) {
+        accuracy = evaluateAccuracy(net, probe, spec);
+        Object.assign(record, Object.fromEntries(Object.entries(accuracy).map(([k, v]) => [`acc_${k}`, v])));
+      }
+      await appendFile(join(options.out, 'metrics.jsonl'), `${JSON.stringify(record)}\n`);
+      const elapsed = (performance.now() - t0) / 1000;
+      options.onProgress?.({
+        step,
+        steps: options.steps,
+        loss: losses.total,
+        stepsPerSec: (step - startStep) / elapsed,
+        dataWaitFraction: pipeline.waitMs / 1000 / elapsed,
+      });
+      if (!Number.isFinite(losses.total)) throw new PeractError('INTERNAL', `loss became ${losses.total} at step ${step}; lower --lr`);
+      if (step % options.checkpointEvery === 0 || step === options.steps) await save();
+    }
+    if (step === startStep && startStep > 0 && step === options.steps) accuracy = evaluateAccuracy(net, probe, spec);
+  } finally {
+    await pipeline.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const dataWaitFraction = seconds > 0 ? pipeline.waitMs / 1000 / seconds : 0;
+  await writeCurves(options.out);
+  await writeJsonAtomic(join(options.out, 'summary.json'), { backend, startStep, step, seconds, finalLoss: lastLoss, accuracy, dataWaitFraction });
+  disposeNetwork(net);
+  optimizer.state.forEach((v) => v.dispose());
+  return { runDir: options.out, backend, startStep, step, seconds, finalLoss: lastLoss, accuracy, dataWaitFraction };
+}
+
+/** Per task, the seeds the demonstrations came from: evaluation refuses to reuse them. */
+function demoSeeds(seeds: Map<string, Set<number>>): Record<string, string> {
+  return Object.fromEntries([...seeds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([task, s]) => [task, formatSeedRanges(s)]));
+}
+
+function checkOptions(o: TrainOptions): void {
+  if (!Array.isArray(o.data) || o.data.length === 0) throw invalidArgument('data', 'give at least one dataset folder');
+  if (typeof o.out !== 'string' || !o.out) throw invalidArgument('out', 'must name a run folder');
+  for (const f of ['steps', 'batch', 'checkpointEvery', 'evalEvery'] as const) {
+    if (!Number.isInteger(o[f]) || o[f] < 1) throw invalidArgument(f, `must be an integer >= 1, got ${o[f]}`);
+  }
+  if (!Number.isInteger(o.seed) || o.seed < 0) throw invalidArgument('seed', `must be an integer >= 0, got ${o.seed}`);
+  if (!(o.learningRate > 0)) throw invalidArgument('lr', `must be > 0, got ${o.learningRate}`);
+  if (!(o.weightDecay >= 0)) throw invalidArgument('weightDecay', `must be >= 0, got ${o.weightDecay}`);
+}
+
+/** What makes two runs the same run (resuming with other settings is refused). */
+function hyperParameters(o: TrainOptions, backend: string): Record<string, string | number | boolean | null | string[]> {
+  return {
+    data: o.data,
+    preset: o.preset,
+    network: JSON.stringify(o.network ?? {}),
+    steps: o.steps,
+    batch: o.batch,
+    seed: o.seed,
+    optimizer: o.optimizer,
+    learningRate: o.learningRate,
+    weightDecay: o.weightDecay,
+    augmentation: o.augmentation,
+    bounds: JSON.stringify(o.bounds ?? TABLETOP_BOUNDS),
+    backend,
+  };
+}
+
+export function toTensors(batch: BatchArrays, spec: AgentSpec, n: number) {
+  const v = spec.gridSize;
+  return {
+    input: {
+      voxels: tf.tensor(batch.voxels, [n, v, v, v, batch.voxels.length / (n * v ** 3)]),
+      proprio: tf.tensor(batch.proprio, [n, PROPRIO_DIM]),
+      language: tf.tensor(batch.language, [n, batch.language.length / n], 'int32'),
+    },
+    targets: {
+      translation: tf.tensor(batch.translation, [n], 'int32'),
+      rotation: tf.tensor(batch.rotation, [n, 3], 'int32'),
+      gripper: tf.tensor(batch.gripper, [n], 'int32'),
+      collision: tf.tensor(batch.collision, [n], 'int32'),
+    },
+  };
+}
+
+async function probeBatch(index: Awaited<ReturnType<typeof buildSampleIndex>>, spec: AgentSpec, seed: number): Promise<BatchArrays> {
+  const plan = batchPlan(index, seed ^ 0x7e57, 0, Math.min(PROBE_SAMPLES, index.samples.length));
+  return new BatchBuilder(index, spec, { enabled: false }).build(plan.sampleIds, plan.augmentSeed);
+}
+
+/** Training-set accuracy: the exact voxel, all three rotation bins, the gripper and collision bits. */
+export function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: AgentSpec): Accuracy {
+  const n = batch.translation.length;
+  const picked = tf.tidy(() => {
+    const t = toTensors(batch, spec, n);
+    const out = forward(net, t.input);
+    return [tf.argMax(out.translation, 1), tf.argMax(out.rotation, 2), tf.argMax(out.gripper, 1), tf.argMax(out.collision, 1)];
+  });
+  const [trans, rot, grip, coll] = picked.map((p) => p.dataSync());
+  picked.forEach((p) => p.dispose());
+  let t = 0;
+  let r = 0;
+  let g = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    if (trans[i] === batch.translation[i]) t++;
+    if (rot[i * 3] === batch.rotation[i * 3] && rot[i * 3 + 1] === batch.rotation[i * 3 + 1] && rot[i * 3 + 2] === batch.rotation[i * 3 + 2]) r++;
+    if (grip[i] === batch.gripper[i]) g++;
+    if (coll[i] === batch.collision[i]) c++;
+  }
+  return { translation: t / n, rotation: r / n, gripper: g / n, collision: c / n };
+}
+
+/** Drops metric lines past the checkpoint a resumed run restarts from. */
+async function trimMetrics(runDir: string, step: number): Promise<void> {
+  const path = join(runDir, 'metrics.jsonl');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return;
+  }
+  const kept = text
+    .split('\n')
+    .filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        return (JSON.parse(line) as { step: number }).step <= step;
+      } catch {
+        return false; // a line cut by a kill
+      }
+    })
+    .map((l) => `${l}\n`)
+    .join('');
+  await writeFileAtomic(path, kept);
+}
+
+/** Writes `loss.png` and `accuracy.png` (and SVGs) from metrics.jsonl. */
+export async function writeCurves(runDir: string): Promise<void> {
+  const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => '');
+  const rows = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, number>);
+  if (rows.length === 0) return;
+  const series = (key: string, name = key) => ({ name, points: rows.filter((r) => Number.isFinite(r[key])).map((r) => [r.step, r[key]] as [number, number]) });
+  await writeTrainingCurvePng(join(runDir, 'loss.png'), [series('total'), series('translation'), series('rotation'), series('gripper'), series('collision')], {
+    title: 'training loss',
+    yLabel: 'cross-entropy',
+    logY: true,
+  });
+  await writeTrainingCurvePng(
+    join(runDir, 'accuracy.png'),
+    [series('acc_translation', 'voxel'), series('acc_rotation', 'rotation'), series('acc_gripper', 'gripper'), series('acc_collision', 'collision')],
+    { title: 'training-set accuracy (probe batch)', yLabel: 'fraction correct' },
+  );
+  await writeFile(join(runDir, 'metrics.csv'), ['step,total', ...rows.map((r) => `${r.step},${r.total}`)].join('\n'));
+}

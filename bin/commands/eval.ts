@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { join } from 'node:path';
+import { checkSeedOverlap, evaluate, loadPolicy, reportMarkdown, selectBackend } from '../../agent/index.js';
+import { invalidArgument } from '../../core/index.js';
+import { SimEnv, TASK_NAMES } from '../../sim/index.js';
+import { backendOption, intOption, progressWanted } from './options.js';
+
+export function parseTasks(value: unknown): string[] {
+  const text = String(value ?? 'all');
+  if (text === 'all') return [...TASK_NAMES];
+  const tasks = text.split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of tasks) if (!TASK_NAMES.includes(t)) throw invalidArgument('--tasks', `unknown task ${JSON.stringify(t)}; known: ${TASK_NAMES.join(', ')}`);
+  if (tasks.length === 0) throw invalidArgument('--tasks', 'name at least one task (or all)');
+  return tasks;
+}
+
+export function parseSeeds(value: unknown): number[] {
+  const seeds = String(value).split(',').map((s) => Number(s.trim()));
+  for (const s of seeds) if (!Number.isInteger(s) || s < 0) throw invalidArgument('--seeds', `must be non-negative integers, got ${String(value)}`);
+  return seeds;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a trained agent in the simulator: per-task success table (Markdown + JSON) and pictures')
+    .requiredOption('--checkpoint <run>', 'run folder (its newest checkpoint) or checkpoint folder')
+    .option('--tasks <list>', 'all, or task names comma-separated', 'all')
+    .option('--episodes <n>', 'episodes per task and seed block', '25')
+    .option('--seeds <list>', 'seed blocks (episode k of block b has seed b*100000+k); must differ from the demos\'', '1000')
+    .option('--max-steps <n>', 'agent actions per episode', '25')
+    .option('--pictures <n>', 'picture strips per task and block', '1')
+    .option('--out <dir>', 'results folder (default RUN/eval)')
+    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
+    .option('--no-progress', 'no progress bar')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const tasks = parseTasks(o.tasks);
+      const episodes = intOption(o.episodes, '--episodes', 1);
+      const seeds = parseSeeds(o.seeds);
+      const { name: backend } = await selectBackend(backendOption(o.backend));
+      const { policy, config, dir } = await loadPolicy(String(o.checkpoint));
+      const demoSeeds = JSON.parse(String(config.training.demoSeeds ?? '{}')) as Record<string, string>;
+      checkSeedOverlap(demoSeeds, tasks, episodes, seeds);
+      console.error(`evaluating ${dir} (step ${config.step}) on ${backend}: ${tasks.length} tasks x ${seeds.length} blocks x ${episodes} episodes`);
+      const outDir = typeof o.out === 'string' ? o.out : join(String(o.checkpoint), 'eval');
+      const env = new SimEnv();
+      const bar = progressWanted(o.progress)
+        ? new cliProgress.SingleBar({ format: 'eval |{bar}| {value}/{total} episodes | success {rate}% | {task} | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic)
+        : null;
+      let successes = 0;
+      bar?.start(tasks.length * seeds.length * episodes, 0, { rate: '0', task: '' });
+      const report = await evaluate(env, policy, {
+        tasks,
+        episodes,
+        seeds,
+        maxSteps: intOption(o.maxSteps, '--max-steps', 1),
+        picturesPerTask: intOption(o.pictures, '--pictures', 0),
+        outDir,
+        onEpisode: (e, done) => {
+          if (e.success) successes++;
+          const rate = ((100 * successes) / done).toFixed(0);
+          if (bar) bar.update(done, { rate, task: e.task });
+          else console.error(`${done}: ${e.task} seed ${e.seed} ${e.success ? 'success' : e.outcome}${e.failureReason ? ` (${e.failureReason.slice(0, 80)})` : ''}`);
+        },
+      });
+      bar?.stop();
+      await env.close();
+      console.log(reportMarkdown(report));
+      console.log(`results: ${join(outDir, 'results.md')}, ${join(outDir, 'results.json')}, pictures in ${join(outDir, 'pictures')}`);
+    });
+}

@@ -1,0 +1,27 @@
+import { invalidArgument } from '../../core/index.js';
+import type { BackendName } from '../../agent/index.js';
+
+/** Parses an integer flag or throws a typed error naming it. */
+export function intOption(value: unknown, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw invalidArgument(flag, `must be an integer >= ${min}, got ${String(value)}`);
+  return n;
+}
+
+export function numberOption(value: unknown, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw invalidArgument(flag, `must be a number, got ${String(value)}`);
+  return n;
+}
+
+export function backendOption(value: unknown): BackendName | undefined {
+  if (value === undefined) return undefined;
+  const v = String(value);
+  if (!['tensorflow', 'webgpu', 'wasm', 'cpu'].includes(v)) throw invalidArgument('--backend', `must be tensorflow, webgpu, wasm or cpu, got ${v}`);
+  return v as BackendName;
+}
+
+/** Progress bars only on a terminal, and not when --no-progress was given. */
+export function progressWanted(flag: unknown): boolean {
+  return flag !== false && Boolean(process.stderr.isTTY);
+}

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { train, PRESETS, type TrainOptions } from '../../agent/index.js';
+import { invalidArgument } from '../../core/index.js';
+import { backendOption, intOption, numberOption, progressWanted } from './options.js';
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train one multi-task agent by behaviour cloning on demonstration datasets (resumes when rerun)')
+    .requiredOption('--data <dirs>', 'dataset folder(s), comma-separated (from `peract demos`)')
+    .requiredOption('--out <run>', 'run folder: checkpoints, metrics.jsonl, loss.png, accuracy.png')
+    .option('--preset <name>', `network preset: ${Object.keys(PRESETS).join(', ')}`, 'cpu')
+    .option('--steps <n>', 'training steps', '3000')
+    .option('--batch <n>', 'batch size', '8')
+    .option('--seed <n>', 'seed of weights, batches, augmentation and dropout', '0')
+    .option('--optimizer <kind>', 'adam (default: learns ~10x faster here, see README) or lamb (PerAct)', 'adam')
+    .option('--lr <rate>', 'learning rate', '1e-3')
+    .option('--weight-decay <w>', 'weight decay', '1e-6')
+    .option('--checkpoint-every <n>', 'save a checkpoint every n steps', '250')
+    .option('--eval-every <n>', 'measure training-set accuracy every n steps', '50')
+    .option('--no-augmentation', 'turn off the SE(3) augmentation')
+    .option('--network <json>', 'preset overrides as JSON, e.g. \'{"numLatents":64}\'')
+    .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: the best available; env PERACT_BACKEND)')
+    .option('--no-progress', 'no progress bar (one line per checkpoint instead)')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const preset = String(o.preset);
+      if (!(preset in PRESETS)) throw invalidArgument('--preset', `unknown preset ${preset}; known: ${Object.keys(PRESETS).join(', ')}`);
+      const optimizer = String(o.optimizer);
+      if (optimizer !== 'lamb' && optimizer !== 'adam') throw invalidArgument('--optimizer', `must be lamb or adam, got ${optimizer}`);
+      let network: TrainOptions['network'];
+      if (typeof o.network === 'string') {
+        try {
+          network = JSON.parse(o.network) as TrainOptions['network'];
+        } catch {
+          throw invalidArgument('--network', 'must be a JSON object of preset fields');
+        }
+      }
+      const steps = intOption(o.steps, '--steps', 1);
+      const bar = progressWanted(o.progress)
+        ? new cliProgress.SingleBar(
+            { format: 'train |{bar}| {value}/{total} steps | loss {loss} | {rate} steps/s | data wait {wait}% | ETA {eta_formatted}', etaBuffer: 50 },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      let started = false;
+      const result = await train({
+        data: String(o.data).split(',').filter(Boolean),
+        out: String(o.out),
+        preset: preset as TrainOptions['preset'],
+        network,
+        steps,
+        batch: intOption(o.batch, '--batch', 1),
+        seed: intOption(o.seed, '--seed', 0),
+        optimizer,
+        learningRate: numberOption(o.lr, '--lr'),
+        weightDecay: numberOption(o.weightDecay, '--weight-decay'),
+        checkpointEvery: intOption(o.checkpointEvery, '--checkpoint-every', 1),
+        evalEvery: intOption(o.evalEvery, '--eval-every', 1),
+        augmentation: o.augmentation !== false,
+        backend: backendOption(o.backend),
+        onProgress: (p) => {
+          const fields = { loss: p.loss.toFixed(3), rate: p.stepsPerSec.toFixed(2), wait: (100 * p.dataWaitFraction).toFixed(0) };
+          if (bar) {
+            if (!started) bar.start(p.steps, p.step - 1, fields);
+            started = true;
+            bar.update(p.step, fields);
+          } else if (p.step % 50 === 0 || p.step === p.steps) {
+            console.error(`step ${p.step}/${p.steps} loss ${fields.loss} ${fields.rate} steps/s data wait ${fields.wait}%`);
+          }
+        },
+      });
+      bar?.stop();
+      console.log(
+        `trained ${result.startStep} -> ${result.step} steps on ${result.backend} in ${result.seconds.toFixed(0)} s; ` +
+          `final loss ${result.finalLoss.toFixed(4)}; probe accuracy voxel ${(100 * result.accuracy.translation).toFixed(0)}% ` +
+          `rotation ${(100 * result.accuracy.rotation).toFixed(0)}% gripper ${(100 * result.accuracy.gripper).toFixed(0)}%; ` +
+          `data wait ${(100 * result.dataWaitFraction).toFixed(1)}% of the time`,
+      );
+      console.log(`run folder: ${result.runDir} (loss.png, accuracy.png, metrics.jsonl, checkpoints/)`);
+    });
+}
