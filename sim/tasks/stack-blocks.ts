@@ -1,11 +1,31 @@
 import { RLBENCH_COLOURS } from '../colours.js';
-import { block, BLOCK_EDGE_METRES, samplePositions, targetArea, TABLE_TOP_Z } from './builders.js';
+import type { Rng } from '../../core/index.js';
+import { block, BLOCK_EDGE_METRES, samplePositions, targetArea, TABLE_TOP_Z, WORKSPACE } from './builders.js';
 import { colourName, colourRgb, GRASP_Z_OFFSET, pickSteps, placeSteps, yawOf } from './common.js';
 import type { ExpertStep, TaskDefinition, TaskWorldView } from './task.js';
 
 const COUNTS = [2, 3, 4];
 const AREA_HALF = 0.05;
 const GREEN = 3;
+
+/**
+ * The target area first, then blocks 9.5 cm apart and at least 15 cm from the area: the Panda's
+ * palm is 20 cm wide across the fingers and, when grasping a block next to a growing tower,
+ * would knock the tower over.
+ */
+function layout(rng: Rng, blocks: number): [number, number][] {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const [area] = samplePositions(rng, 1, 0);
+    const out: [number, number][] = [area];
+    for (let tries = 0; tries < 2000 && out.length <= blocks; tries++) {
+      const p: [number, number] = [rng.uniform(WORKSPACE.xMin, WORKSPACE.xMax), rng.uniform(WORKSPACE.yMin, WORKSPACE.yMax)];
+      if (Math.hypot(p[0] - area[0], p[1] - area[1]) < 0.15) continue;
+      if (out.slice(1).every((o) => Math.hypot(o[0] - p[0], o[1] - p[1]) >= 0.095)) out.push(p);
+    }
+    if (out.length === blocks + 1) return out;
+  }
+  throw new RangeError(`cannot place ${blocks} blocks around a target area`);
+}
 
 export const stackBlocks: TaskDefinition = {
   name: 'stack_blocks',
@@ -18,7 +38,7 @@ export const stackBlocks: TaskDefinition = {
     const count = COUNTS[Math.floor(variation / RLBENCH_COLOURS.length)];
     const distractorColour = rng.pick(Array.from({ length: RLBENCH_COLOURS.length }, (_, i) => i).filter((i) => i !== colour && i !== GREEN));
     const distractors = 2;
-    const xy = samplePositions(rng, count + distractors + 1, 0.095);
+    const xy = layout(rng, count + distractors);
     const [ax, ay] = xy[0];
     const bodies = [targetArea('target', 10, colourRgb(GREEN), ax, ay, AREA_HALF)];
     for (let i = 0; i < count + distractors; i++) {
