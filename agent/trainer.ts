@@ -239,6 +239,9 @@ async function probeBatch(index: Awaited<ReturnType<typeof buildSampleIndex>>, s
 /** Training-set accuracy: the exact voxel, all three rotation bins, the gripper and collision bits. */
 export function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: AgentSpec): Accuracy {
   const n = batch.translation.length;
+  // The forward pass draws dropout seeds even when not training; measuring must not shift the
+  // training run's dropout masks (a resumed run measures at other steps).
+  const dropoutState = net.dropoutRng.state();
   const picked = tf.tidy(() => {
     const t = toTensors(batch, spec, n);
     const out = forward(net, t.input);
@@ -246,6 +249,7 @@ export function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: A
   });
   const [trans, rot, grip, coll] = picked.map((p) => p.dataSync());
   picked.forEach((p) => p.dispose());
+  net.dropoutRng = Rng.fromState(dropoutState);
   let t = 0;
   let r = 0;
   let g = 0;

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { registerAct } from './act.js';
 import { registerDemos } from './demos.js';
 import { registerEval } from './eval.js';
+import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
 import { registerTrain } from './train.js';
 
@@ -12,4 +14,6 @@ export function registerCommands(program: Command): void {
   registerTrain(program);
   registerEval(program);
   registerAct(program);
+  registerServe(program);
+  registerRun(program);
 }

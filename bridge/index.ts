@@ -1,0 +1,11 @@
+export * from './bridge-server.js';
+export * from './message-types.js';
+export * from './ros-messages.js';
+export * from './tf-buffer.js';
+export * from './sim-robot.js';
+export * from './sim-bridge.js';
+export * from './ros-env-config.js';
+export * from './ros-env.js';
+export * from './run-on-robot.js';
+export { createViewerHandler, importMap } from './viewer-assets.js';
+export { toJson, toCbor, type Compression } from './wire.js';

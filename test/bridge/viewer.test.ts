@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { startSimBridge, type SimBridge } from '../../bridge/index.js';
+import { SimEnv } from '../../sim/index.js';
+import { scriptedPolicy } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`viewer test skipped: ${CHROMIUM} is missing (CI installs Debian's chromium package)`);
+
+interface ViewerState {
+  connected: boolean;
+  sceneLoaded: boolean;
+  tfUpdates: number;
+  imagesDrawn: number;
+  cloudPoints: number;
+  policyOutputs: number;
+  lastAct: { success: boolean; message: string } | null;
+}
+
+describe.skipIf(!haveChromium)('the web viewer in headless chromium', () => {
+  let bridge: SimBridge;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const env = new SimEnv();
+    await env.reset({ task: 'pick_and_lift', seed: 1 });
+    const policy = scriptedPolicy(env.expert());
+    bridge = await startSimBridge({ port: 0, env, task: 'pick_and_lift', seed: 1, policy });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // No network here: background networking would only time out. WebGL runs on SwiftShader.
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
+    page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+  });
+
+  const state = () => page.evaluate(() => (window as unknown as { __peract: ViewerState }).__peract);
+
+  it('loads, renders the table and the objects, and acts on a typed goal', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(bridge.viewerUrl);
+    await page.waitForFunction(() => {
+      const s = (window as unknown as { __peract?: ViewerState }).__peract;
+      return !!s && s.sceneLoaded && s.tfUpdates > 1 && s.imagesDrawn >= 4 && s.cloudPoints > 1000;
+    }, null, { timeout: 20_000 });
+    expect(errors).toEqual([]);
+
+    // Hide the point cloud so the pixels below come from the meshes alone.
+    await page.uncheck('#show-cloud');
+    await page.waitForTimeout(100);
+    // The 3-D view, checked on pixels: table colour and each block's colour must be on screen.
+    const shot = PNG.sync.read(await page.locator('#scene canvas').screenshot());
+    const colours = bridge.env.sceneSpec.bodies.map((b) => ({ name: b.name, rgb: b.geoms[0].colour.map((c) => c * 255) }));
+    const counts = new Map<string, number>();
+    for (let i = 0; i < shot.data.length; i += 4) {
+      const px = [shot.data[i], shot.data[i + 1], shot.data[i + 2]];
+      const n = Math.hypot(...px);
+      if (n < 20) continue;
+      for (const c of colours) {
+        const m = Math.hypot(...c.rgb);
+        if (m < 20) continue;
+        // Same chromaticity (Lambert shading scales brightness, not hue).
+        const cos = (px[0] * c.rgb[0] + px[1] * c.rgb[1] + px[2] * c.rgb[2]) / (n * m);
+        if (cos > 0.995) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
+      }
+    }
+    expect(counts.get('table') ?? 0).toBeGreaterThan(20_000);
+    const objects = colours.filter((c) => c.name !== 'table');
+    expect(objects.length).toBeGreaterThan(0);
+    for (const o of objects) expect(counts.get(o.name) ?? 0, `${o.name} on screen`).toBeGreaterThan(30);
+
+    const before = bridge.env.jointPositionsRad;
+    await page.fill('#goal', 'pick up the block and lift it');
+    await page.click('#act');
+    await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.lastAct !== null, null, { timeout: 20_000 });
+    const s = await state();
+    expect(s.lastAct).toMatchObject({ success: true });
+    const moved = bridge.env.jointPositionsRad.map((q, i) => Math.abs(q - before[i]));
+    expect(Math.max(...moved)).toBeGreaterThan(0.05);
+    expect(bridge.robot.currentGoal).toBe('pick up the block and lift it');
+    await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.policyOutputs > 0, null, { timeout: 5000 });
+    expect(await page.locator('#status').textContent()).toMatch(/^done/);
+  });
+});
+
+describe.skipIf(!haveChromium)('the viewer without an agent', () => {
+  it('says that no agent is loaded', async () => {
+    const bridge = await startSimBridge({ port: 0, task: 'reach_target' });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(bridge.viewerUrl);
+      await page.waitForFunction(() => (window as unknown as { __peract?: ViewerState }).__peract?.connected === true, null, { timeout: 10_000 });
+      await page.click('#act');
+      await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.lastAct !== null, null, { timeout: 10_000 });
+      expect(await page.locator('#status').textContent()).toMatch(/no agent is loaded/);
+    } finally {
+      await browser.close();
+      await bridge.close();
+    }
+  });
+});
