@@ -45,6 +45,8 @@ export interface TrainOptions {
   inProcessData?: boolean;
   /** Stop after this many steps of this invocation (tests of resume); the run stays resumable. */
   stopAfter?: number;
+  /** Wall-clock budget of this invocation: stop (with a checkpoint) when it is spent. */
+  maxSeconds?: number;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -165,7 +167,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         dataWaitFraction: pipeline.waitMs / 1000 / elapsed,
       });
       if (!Number.isFinite(losses.total)) throw new PeractError('INTERNAL', `loss became ${losses.total} at step ${step}; lower --lr`);
-      if (step % options.checkpointEvery === 0 || step === options.steps) await save();
+      const outOfTime = options.maxSeconds !== undefined && elapsed >= options.maxSeconds;
+      if (step % options.checkpointEvery === 0 || step === options.steps || outOfTime) await save();
+      if (outOfTime) break;
     }
     if (step === startStep && startStep > 0 && step === options.steps) accuracy = evaluateAccuracy(net, probe, spec);
   } finally {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAct } from './act.js';
 import { registerDemos } from './demos.js';
 import { registerEval } from './eval.js';
+import { registerExport } from './export.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerAct(program);
   registerServe(program);
   registerRun(program);
+  registerExport(program);
 }

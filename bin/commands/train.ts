@@ -20,6 +20,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'save a checkpoint every n steps', '250')
     .option('--eval-every <n>', 'measure training-set accuracy every n steps', '50')
     .option('--no-augmentation', 'turn off the SE(3) augmentation')
+    .option('--max-minutes <m>', 'wall-clock budget: stop with a checkpoint when spent (rerun to continue)')
     .option('--network <json>', 'preset overrides as JSON, e.g. \'{"numLatents":64}\'')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: the best available; env PERACT_BACKEND)')
     .option('--no-progress', 'no progress bar (one line per checkpoint instead)')
@@ -58,6 +59,7 @@ export function registerTrain(program: Command): void {
         checkpointEvery: intOption(o.checkpointEvery, '--checkpoint-every', 1),
         evalEvery: intOption(o.evalEvery, '--eval-every', 1),
         augmentation: o.augmentation !== false,
+        ...(o.maxMinutes !== undefined ? { maxSeconds: 60 * numberOption(o.maxMinutes, '--max-minutes') } : {}),
         backend: backendOption(o.backend),
         onProgress: (p) => {
           const fields = { loss: p.loss.toFixed(3), rate: p.stepsPerSec.toFixed(2), wait: (100 * p.dataWaitFraction).toFixed(0) };
