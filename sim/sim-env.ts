@@ -52,8 +52,12 @@ export interface RecordedFrame {
 
 /** After arriving, the arm holds this many control frames so PerAct's stop detection sees it. */
 const HOLD_FRAMES_AFTER_MOVE = 2;
-/** Control frames the fingers get to close or open: 0.4 s, a full stroke at 0.1 m/s finger travel. */
-const GRIPPER_FRAMES = 8;
+/**
+ * Control frames the fingers get to close or open (the rest of the current frame plus 5): a full
+ * stroke at 0.15 m/s (sim/physics/gripper.ts). One frame more and PerAct's stop rule would see
+ * the waiting arm as a second extra keyframe.
+ */
+const GRIPPER_FRAMES = 6;
 /** Physics steps allowed to reach one path waypoint before the move is reported stuck. */
 const MAX_STEPS_PER_WAYPOINT = 400;
 
@@ -263,11 +267,14 @@ export class SimEnv implements Env {
   /** Drives the hand through the joint path; returns a reason when it gets stuck. */
   private followPath(path: number[][]): string | undefined {
     const world = this.physics;
-    for (const q of path) {
+    for (let i = 0; i < path.length; i++) {
+      const q = path[i];
       const target = forwardKinematics(q).toolPose;
       world.setHandTarget(target);
+      const last = i === path.length - 1;
       let n = 0;
-      while (!world.handAtTarget()) {
+      // Waypoints on the way only need to be passed closely; the last one is reached exactly.
+      while (last ? !world.handAtTarget() : !near(world.handPose(), target)) {
         this.physicsStep();
         if (++n > MAX_STEPS_PER_WAYPOINT) {
           // A held object or a contact can hold the hand a little off its target; carry on when close.
@@ -331,6 +338,11 @@ function checkAction(action: Action): Pose {
   if (typeof action.gripperOpen !== 'boolean') throw invalidArgument('action.gripperOpen', 'must be a boolean');
   if (typeof action.ignoreCollisions !== 'boolean') throw invalidArgument('action.ignoreCollisions', 'must be a boolean');
   return { positionMetres: [...action.positionMetres], quaternion };
+}
+
+function near(a: Pose, b: Pose): boolean {
+  const e = poseError(a, b);
+  return e.metres < 0.002 && e.rad < 0.02;
 }
 
 function poseError(a: Pose, b: Pose): { metres: number; rad: number } {

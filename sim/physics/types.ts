@@ -92,7 +92,7 @@ export interface PhysicsOptions {
   handLinearSpeedMetresPerSec?: number;
   /** Hand angular speed limit towards its target. Default pi rad/s. */
   handAngularSpeedRadPerSec?: number;
-  /** How long after a close command a grasp can still start (fingers close at 0.1 m/s). Default 1 s. */
+  /** How long after a close command a grasp can still start (fingers close at 0.15 m/s). Default 1 s. */
   graspWindowSec?: number;
 }
 

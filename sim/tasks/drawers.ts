@@ -64,7 +64,10 @@ export function cabinet(frontX: number, centreY: number, openDrawer: number | nu
       // The joint's zero is where the drawer starts, so an opened drawer's range starts below 0.
       joint: { type: 'prismatic', axis: [-1, 0, 0], range: [-out, 0.22 - out], damping: 8 },
       massKg: 0.4,
-      pose: pose(frontX + 0.11 - out, centreY, TABLE_TOP_Z + PLINTH + k * SLOT + 0.004),
+      // A child of the cabinet: the engine then ignores drawer-cabinet contacts (the joint alone
+      // holds the drawer), so a pulled drawer slides freely instead of dragging on the shelves.
+      parent: 'cabinet',
+      pose: pose(0.11 - out - DEPTH_HALF, 0, PLINTH + k * SLOT + 0.004),
       geoms: [
         box([0, 0, 0.003], [0.105, 0.095, 0.003], FRONT),
         box([-0.11, 0, 0.035], [0.005, 0.1, 0.035], FRONT),
