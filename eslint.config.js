@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.gpu/**', 'runs/**', 'data/**', 'out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.gpu/**', 'runs/**', 'data/**', 'out/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
