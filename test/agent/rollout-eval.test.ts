@@ -1,0 +1,94 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkSeedOverlap, evaluate, reportMarkdown, rollout, type EvaluationReport } from '../../agent/index.js';
+import type { Env, Observation, Policy, PolicyOutput } from '../../core/index.js';
+import { SimEnv } from '../../sim/index.js';
+
+/** Replays the simulator's scripted expert: the policy a rollout must report as a success. */
+class ExpertPolicy implements Policy {
+  private k = 0;
+  constructor(private readonly env: SimEnv) {}
+  async act(observation: Observation): Promise<PolicyOutput> {
+    if (observation.step === 0) this.k = 0;
+    const steps = this.env.expert();
+    return { action: steps[Math.min(this.k++, steps.length - 1)].action, topVoxels: [] };
+  }
+}
+
+/** Stays where it is: nothing ever happens. */
+const stayPolicy: Policy = {
+  async act(o: Observation): Promise<PolicyOutput> {
+    return { action: { positionMetres: o.gripperPose.positionMetres, quaternion: o.gripperPose.quaternion, gripperOpen: o.gripperOpen, ignoreCollisions: true }, topVoxels: [] };
+  },
+};
+
+let env: SimEnv;
+let dir: string;
+beforeAll(async () => {
+  env = new SimEnv();
+  dir = await mkdtemp(join(tmpdir(), 'peract-eval-'));
+});
+afterAll(async () => {
+  await env.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('rollout', () => {
+  it('reports success for the scripted expert in SimEnv', async () => {
+    const result = await rollout(env, new ExpertPolicy(env), { task: 'pick_and_lift', seed: 11 }, { keepCamera: 'front' });
+    expect(result.outcome).toBe('success');
+    expect(result.success).toBe(true);
+    expect(result.steps.length).toBe(3);
+    expect(result.steps.at(-1)?.success).toBe(true);
+    expect(result.steps[0].frame?.name).toBe('front');
+  });
+
+  it('reports failure at the limit for a policy that does nothing', async () => {
+    const steps: number[] = [];
+    const result = await rollout(env, stayPolicy, { task: 'reach_target', seed: 12 }, { maxSteps: 4, onStep: (s) => steps.push(s.step) });
+    expect(result.outcome).toBe('limit');
+    expect(result.success).toBe(false);
+    expect(steps).toEqual([1, 2, 3, 4]);
+  });
+
+  it('ends with the reason when the planner fails, and keeps the program running', async () => {
+    const far: Policy = { act: async (o) => ({ action: { ...(await stayPolicy.act(o, '')).action, positionMetres: [2, 2, 1] }, topVoxels: [] }) };
+    const result = await rollout(env as Env, far, { task: 'reach_target', seed: 13 });
+    expect(result.outcome).toBe('failure');
+    expect(result.failureReason).toMatch(/planner: unreachable/);
+    expect(result.steps).toHaveLength(1);
+  });
+});
+
+describe('evaluate', () => {
+  it('refuses evaluation seeds that overlap the demonstrations', () => {
+    const demos = { pick_and_lift: '0-99', reach_target: '100000-100004' };
+    expect(() => checkSeedOverlap(demos, ['pick_and_lift'], 25, [0])).toThrow(/seeds: seed block 0 reuses demonstration seed 0 of pick_and_lift/);
+    expect(() => checkSeedOverlap(demos, ['reach_target'], 5, [2, 1])).toThrow(/block 1 reuses demonstration seed 100000/);
+    expect(() => checkSeedOverlap(demos, ['pick_and_lift', 'reach_target'], 25, [3, 1000])).not.toThrow();
+  });
+
+  it('writes a table and a JSON file with the same numbers, and pictures', async () => {
+    const out = join(dir, 'eval');
+    const report = await evaluate(env, new ExpertPolicy(env), { tasks: ['reach_target', 'pick_and_lift'], episodes: 2, seeds: [7, 8], outDir: out, picturesPerTask: 1 });
+    expect(report.tasks.map((t) => t.mean)).toEqual([1, 1]);
+    const json = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as EvaluationReport;
+    expect(json.tasks).toEqual(report.tasks);
+    const md = await readFile(join(out, 'results.md'), 'utf8');
+    expect(md).toBe(reportMarkdown(json));
+    for (const t of json.tasks) expect(md).toContain(`| ${t.task} | ${(100 * t.mean).toFixed(1)} ± ${(100 * t.std).toFixed(1)} |`);
+    expect(json.episodes.map((e) => e.seed)).toEqual([700000, 700001, 800000, 800001, 700000, 700001, 800000, 800001]);
+    const pictures = json.episodes.filter((e) => e.picture);
+    expect(pictures).toHaveLength(4);
+    for (const e of pictures) expect((await stat(e.picture!)).size).toBeGreaterThan(1000);
+  });
+
+  it('spreads per-block rates into mean and std', async () => {
+    const report = await evaluate(env, stayPolicy, { tasks: ['reach_target'], episodes: 1, seeds: [9], maxSteps: 1 });
+    expect(report.tasks[0]).toMatchObject({ task: 'reach_target', bySeed: [0], mean: 0, std: 0, episodes: 1 });
+    await expect(evaluate(env, stayPolicy, { tasks: ['nope'], episodes: 1, seeds: [9] })).rejects.toThrow(/tasks: unknown task nope/);
+    await expect(evaluate(env, stayPolicy, { tasks: ['reach_target'], episodes: 0, seeds: [9] })).rejects.toThrow(/episodes/);
+  });
+});
