@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 
 const program = new Command();
@@ -7,14 +7,21 @@ program
   .name('peract')
   .description('PerAct-style language-conditioned manipulation: perception, agent, simulator, bridge')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander's own parse errors exit 1 by default; scripts get 2 for bad arguments, 0 for help.
+  .exitOverride();
 registerCommands(program);
+for (const command of program.commands) command.exitOverride();
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  // Typed errors name the field and the problem; print that, not a stack.
-  const e = err as { code?: string; message?: string };
-  console.error(`peract: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(err)}`);
-  process.exitCode = process.exitCode || 1;
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    // Typed errors name the field and the problem; print that, not a stack.
+    const e = err as { code?: string; message?: string };
+    console.error(`peract: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(err)}`);
+    process.exitCode = e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  }
 }
