@@ -132,16 +132,7 @@ function solve6(b: Float64Array, x: Float64Array): boolean {
       a[i * 6 + j] = t / d;
     }
   }
-  for (let i = 0; i < 6; i++) {
-    let t = b[i];
-    for (let k = 0; k < i; k++) t -= a[i * 6 + k] * x[k];
-    x[i] = t / a[i * 6 + i];
-  }
-  for (let i = 5; i >= 0; i--) {
-    let t = x[i];
-    for (let k = i + 1; k < 6; k++) t -= a[k * 6 + i] * x[k];
-    x[i] = t / a[i * 6 + i];
-  }
+  substitute6(b, x);
   return true;
 }
 
