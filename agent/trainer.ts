@@ -293,11 +293,18 @@ async function trimMetrics(runDir: string, step: number): Promise<void> {
 
 /** Writes `loss.png` and `accuracy.png` (and SVGs) from metrics.jsonl. */
 export async function writeCurves(runDir: string): Promise<void> {
-  const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => '');
-  const rows = text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, number>);
+  const path = join(runDir, 'metrics.jsonl');
+  const text = await readFile(path, 'utf8').catch((err: unknown) => {
+    throw new PeractError('NOT_FOUND', 'no metrics.jsonl (is this a run folder?)', { field: path, cause: err });
+  });
+  const rows: Record<string, number>[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      if (line.trim()) rows.push(JSON.parse(line) as Record<string, number>);
+    } catch {
+      // the line being written by a running trainer
+    }
+  }
   if (rows.length === 0) return;
   const series = (key: string, name = key) => ({ name, points: rows.filter((r) => Number.isFinite(r[key])).map((r) => [r.step, r[key]] as [number, number]) });
   await writeTrainingCurvePng(join(runDir, 'loss.png'), [series('total'), series('translation'), series('rotation'), series('gripper'), series('collision')], {

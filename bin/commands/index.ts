@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAct } from './act.js';
+import { registerCurves } from './curves.js';
 import { registerDemos } from './demos.js';
 import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerRun(program);
   registerExport(program);
+  registerCurves(program);
 }
