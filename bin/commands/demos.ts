@@ -1,7 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { DEMO_SEED_BLOCK, generateDemos, MAX_DEMO_SEED, type DemoProgress, type DemoSummary } from '../../sim/demos.js';
-import { TASK_NAMES } from '../../sim/tasks/index.js';
+import { DEMO_SEED_BLOCK, generateDemos, MAX_DEMO_SEED, TASK_NAMES, type DemoProgress, type DemoSummary } from '../../sim/index.js';
 
 /** Exit codes of `peract demos`. */
 const EXIT_INCOMPLETE = 1;

@@ -7,7 +7,7 @@ import {
   type CameraFrame,
   type CameraIntrinsics,
 } from '../../core/index.js';
-import { corruptFile } from '../../core/files.js';
+import { corruptFile } from '../../core/index.js';
 import { checkKeyframes } from '../keyframes.js';
 import { episodeDirName } from './layout.js';
 import { SAFE_NAME } from './schema.js';

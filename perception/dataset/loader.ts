@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { PeractError, invalidArgument, type CameraFrame } from '../../core/index.js';
-import { corruptFile, parseJsonChecked, readFileVerified } from '../../core/files.js';
+import { corruptFile, parseJsonChecked, readFileVerified } from '../../core/index.js';
 import { depthFromMillimetres } from '../backproject.js';
 import { decodeGray16Png, decodeRgbPng } from './png.js';
 import { CAMERAS_FILE, LOWDIM_FILE, MANIFEST_FILE, imageFileName, type ImageKind } from './layout.js';

@@ -1,4 +1,4 @@
-import { readJsonChecked } from '../../core/files.js';
+import { readJsonChecked } from '../../core/index.js';
 import { checkManifestConsistency } from './check.js';
 import { manifestSchema } from './schema.js';
 import { DATASET_FORMAT, DATASET_FORMAT_VERSION, type DatasetManifest } from './types.js';

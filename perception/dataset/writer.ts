@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { PeractError, invalidArgument } from '../../core/index.js';
-import { sha256Hex, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
+import { sha256Hex, writeFileAtomic, writeJsonAtomic } from '../../core/index.js';
 import { checkEpisodeRecord, checkTaskAndSeed, type CameraLayout } from './check.js';
 import { readManifest } from './manifest.js';
 import { depthToMillimetres } from '../backproject.js';
