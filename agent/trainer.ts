@@ -171,7 +171,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (step % options.checkpointEvery === 0 || step === options.steps || outOfTime) await save();
       if (outOfTime) break;
     }
-    if (step === startStep && startStep > 0 && step === options.steps) accuracy = evaluateAccuracy(net, probe, spec);
   } finally {
     await pipeline.close();
   }

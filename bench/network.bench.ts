@@ -103,7 +103,33 @@ async function presetTrainStep(preset: 'cpu' | 'peract', batchSize: number, runs
   }
 }
 
+/**
+ * How fast each optimizer fits one fixed batch of the `cpu` preset: the translation loss after
+ * 30 steps (the README's reason for Adam as the default). Synthetic inputs, seeded.
+ */
+async function optimizerFit(kind: 'lamb' | 'adam', learningRate: number): Promise<Figure> {
+  const name = await backend();
+  const config = resolveConfig('cpu');
+  const net = createNetwork(config, 0);
+  const optimizer = new Optimizer({ kind, learningRate });
+  const batch = { input: input(config, 8, 5), targets: targets(config, 8, 6) };
+  try {
+    const first = trainStep(net, optimizer, batch).translation;
+    let last = first;
+    for (let i = 1; i < 30; i++) last = trainStep(net, optimizer, batch).translation;
+    return { name: `network/cpu/fit-one-batch/${kind}-${learningRate}`, median: last, unit: 'nats', runs: 30, startLoss: first, note: 'translation cross-entropy after 30 steps on one fixed batch of 8', backend: name };
+  } finally {
+    tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
+    optimizer.dispose();
+    disposeNetwork(net);
+  }
+}
+
 export const benchmarks: Benchmark[] = [
+  {
+    name: 'network/cpu/fit-one-batch',
+    run: async () => [await optimizerFit('adam', 1e-3), await optimizerFit('lamb', 5e-4), await optimizerFit('lamb', 5e-3)],
+  },
   {
     name: 'network/cpu/forward-b1',
     run: async () => [await presetForward('cpu', 20, 3)],

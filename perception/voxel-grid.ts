@@ -148,8 +148,7 @@ export class Voxelizer {
 
 /** One-shot convenience: a fresh grid (allocates; use a `Voxelizer` in loops). */
 export function voxelize(cloud: PointCloud, options: VoxelizerOptions = {}): VoxelGrid {
-  const grid = new Voxelizer(options).voxelize(cloud);
-  return { ...grid, data: grid.data };
+  return new Voxelizer(options).voxelize(cloud);
 }
 
 function checkCloud(cloud: PointCloud): void {

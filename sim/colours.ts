@@ -23,9 +23,3 @@ export const RLBENCH_COLOURS: readonly (readonly [string, Rgb])[] = [
   ['black', [0, 0, 0]],
   ['white', [1, 1, 1]],
 ];
-
-export function colourByName(name: string): Rgb {
-  const found = RLBENCH_COLOURS.find(([n]) => n === name);
-  if (!found) throw new RangeError(`unknown colour ${name}`);
-  return [...found[1]];
-}

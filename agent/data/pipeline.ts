@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PeractError } from '../../core/index.js';
+import { PeractError, type PeractErrorCode } from '../../core/index.js';
 import type { BatchArrays } from '../samples.js';
 import type { AgentSpec } from '../spec.js';
 import { batchPlan, BatchBuilder, type AugmentationSettings } from './batch-builder.js';
@@ -95,12 +95,13 @@ export class DataPipeline {
         else reject(new PeractError('INTERNAL', 'data worker sent something before it was ready'));
       });
     });
-    worker.on('message', (msg: { id: number; batch?: BatchArrays; error?: string }) => {
+    worker.on('message', (msg: { id: number; batch?: BatchArrays; error?: string; code?: PeractErrorCode }) => {
       const r = this.resolvers.get(msg.id);
       if (!r) return;
       this.resolvers.delete(msg.id);
       if (msg.batch) r.resolve(msg.batch);
-      else r.reject(new PeractError('CORRUPT_FILE', msg.error ?? 'data worker failed'));
+      // The worker's own error code (a corrupt dataset file stays CORRUPT_FILE, naming the file).
+      else r.reject(new PeractError(msg.code ?? 'INTERNAL', msg.error ?? 'data worker failed'));
     });
     worker.on('error', (err) => {
       for (const r of this.resolvers.values()) r.reject(new PeractError('INTERNAL', `data worker crashed: ${err.message}`, { cause: err }));

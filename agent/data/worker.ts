@@ -33,7 +33,8 @@ port.on('message', (req: BuildRequest) => {
       const buffers = Object.values(batch).map((a) => a.buffer as ArrayBuffer);
       port.postMessage({ id: req.id, batch }, buffers);
     } catch (err) {
-      port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+      const code = (err as { code?: unknown }).code;
+      port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err), code: typeof code === 'string' ? code : 'INTERNAL' });
     }
   });
 });

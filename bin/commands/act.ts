@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadPolicy, rollout, selectBackend, writeRolloutPng } from '../../agent/index.js';
 import { SimEnv } from '../../sim/index.js';
-import { parseTasks } from './eval.js';
-import { backendOption, intOption } from './options.js';
+import { backendOption, intOption, parseTasks } from './options.js';
 
 export function registerAct(program: Command): void {
   program

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { DEMO_SEED_BLOCK, generateDemos, MAX_DEMO_SEED, TASK_NAMES, type DemoProgress, type DemoSummary } from '../../sim/index.js';
+import { parseTasks } from './options.js';
 
 /** Exit codes of `peract demos`. */
 const EXIT_INCOMPLETE = 1;
@@ -38,20 +39,6 @@ Exit codes: 0 all episodes present, 1 some episode could not be produced, 2 bad 
       process.stdout.write(summaryTable(summary));
       if (summary.missing > 0) process.exitCode = EXIT_INCOMPLETE;
     });
-}
-
-function parseTasks(value: string): string[] {
-  const names = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (names.length === 1 && names[0] === 'all') return [...TASK_NAMES];
-  if (names.length === 0) throw new InvalidArgumentError(`no task named; known tasks: ${TASK_NAMES.join(', ')} (or "all")`);
-  const unknown = names.filter((n) => !TASK_NAMES.includes(n));
-  if (unknown.length > 0) {
-    throw new InvalidArgumentError(`unknown task${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known tasks: ${TASK_NAMES.join(', ')} (or "all")`);
-  }
-  return [...new Set(names)];
 }
 
 function parsePositiveInteger(value: string): number {

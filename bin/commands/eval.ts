@@ -3,17 +3,8 @@ import cliProgress from 'cli-progress';
 import { join } from 'node:path';
 import { checkSeedOverlap, evaluate, loadPolicy, reportMarkdown, selectBackend } from '../../agent/index.js';
 import { invalidArgument } from '../../core/index.js';
-import { SimEnv, TASK_NAMES } from '../../sim/index.js';
-import { backendOption, intOption, progressWanted } from './options.js';
-
-export function parseTasks(value: unknown): string[] {
-  const text = String(value ?? 'all');
-  if (text === 'all') return [...TASK_NAMES];
-  const tasks = text.split(',').map((t) => t.trim()).filter(Boolean);
-  for (const t of tasks) if (!TASK_NAMES.includes(t)) throw invalidArgument('--tasks', `unknown task ${JSON.stringify(t)}; known: ${TASK_NAMES.join(', ')}`);
-  if (tasks.length === 0) throw invalidArgument('--tasks', 'name at least one task (or all)');
-  return tasks;
-}
+import { SimEnv } from '../../sim/index.js';
+import { backendOption, intOption, parseTasks, progressWanted } from './options.js';
 
 export function parseSeeds(value: unknown): number[] {
   const seeds = String(value).split(',').map((s) => Number(s.trim()));

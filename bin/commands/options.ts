@@ -1,4 +1,5 @@
 import { invalidArgument } from '../../core/index.js';
+import { TASK_NAMES } from '../../sim/index.js';
 import type { BackendName } from '../../agent/index.js';
 
 /** Parses an integer flag or throws a typed error naming it. */
@@ -24,4 +25,19 @@ export function backendOption(value: unknown): BackendName | undefined {
 /** Progress bars only on a terminal, and not when --no-progress was given. */
 export function progressWanted(flag: unknown): boolean {
   return flag !== false && Boolean(process.stderr.isTTY);
+}
+
+/** `all` or comma-separated task names (deduplicated, in the given order); unknown names are listed. */
+export function parseTasks(value: unknown): string[] {
+  const names = String(value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (names.length === 1 && names[0] === 'all') return [...TASK_NAMES];
+  if (names.length === 0) throw invalidArgument('--tasks', `no task named; known tasks: ${TASK_NAMES.join(', ')} (or "all")`);
+  const unknown = names.filter((n) => !TASK_NAMES.includes(n));
+  if (unknown.length > 0) {
+    throw invalidArgument('--tasks', `unknown task${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known tasks: ${TASK_NAMES.join(', ')} (or "all")`);
+  }
+  return [...new Set(names)];
 }

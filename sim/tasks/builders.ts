@@ -40,11 +40,6 @@ export function quatFromToolAxes(toolX: Vec3, toolY: Vec3, toolZ: Vec3): Quat {
   return q.w < 0 ? [-q.x, -q.y, -q.z, -q.w] : [q.x, q.y, q.z, q.w];
 }
 
-/** A horizontal gripper approaching along world +x, fingers closing along world z. */
-export function forwardQuat(): Quat {
-  return quatFromToolAxes([0, 1, 0], [0, 0, 1], [1, 0, 0]);
-}
-
 /** Folds an angle into [-period/2, period/2). */
 export function foldYaw(rad: number, period: number): number {
   return rad - period * Math.floor(rad / period + 0.5);

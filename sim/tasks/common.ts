@@ -51,7 +51,3 @@ export function placeSteps(target: Vec3, yawRad: number, label: string, carryZ =
     step(`retreat from ${label}`, [x, y, carryZ], q, true, true),
   ];
 }
-
-export function distanceXy(a: Vec3, b: Vec3): number {
-  return Math.hypot(a[0] - b[0], a[1] - b[1]);
-}
