@@ -3,6 +3,8 @@ export * from './network/index.js';
 export * from './checkpoint/index.js';
 export * from './spec.js';
 export * from './samples.js';
+export * from './batch-tensors.js';
+export { GradientReplicas } from './gradient-replica.js';
 export * from './policy.js';
 export * from './rollout.js';
 export * from './trainer.js';

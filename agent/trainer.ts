@@ -13,11 +13,27 @@ import {
   tensorsFromParams,
 } from './checkpoint/index.js';
 import { batchPlan, BatchBuilder } from './data/batch-builder.js';
+import { GradientReplicas } from './gradient-replica.js';
 import { DataPipeline } from './data/pipeline.js';
 import { buildSampleIndex } from './data/sample-index.js';
-import { createNetwork, disposeNetwork, forward, Optimizer, resolveConfig, trainStep, type NetworkConfig, type PeractNetwork, type PresetName } from './network/index.js';
+import {
+  createNetwork,
+  disposeNetwork,
+  forward,
+  learningRateAt,
+  Optimizer,
+  resolveConfig,
+  trainStep,
+  type LearningRateSchedule,
+  type LossValues,
+  type NetworkConfig,
+  type PeractNetwork,
+  type PresetName,
+  type ScheduleKind,
+} from './network/index.js';
 import { writeTrainingCurvePng } from './pictures/index.js';
-import { PROPRIO_DIM, type BatchArrays } from './samples.js';
+import { toTensors } from './batch-tensors.js';
+import type { BatchArrays } from './samples.js';
 import { agentSpec, TABLETOP_BOUNDS, type AgentSpec } from './spec.js';
 
 export interface TrainOptions {
@@ -33,14 +49,27 @@ export interface TrainOptions {
   seed: number;
   optimizer: 'lamb' | 'adam';
   learningRate: number;
+  /** 'cosine' (default): warm up, then decay to 5 % of the rate at `steps`; 'constant'. */
+  schedule?: ScheduleKind;
+  /** Linear warm-up steps. Default 100 (0 with a constant schedule). */
+  warmupSteps?: number;
+  /** Gaussian spread of the translation target in voxels (0 = one-hot). Default 1. */
+  translationSigmaVoxels?: number;
   weightDecay: number;
   /** Save a checkpoint every this many steps (and at the end). */
   checkpointEvery: number;
   /** Training-set accuracy on a fixed probe batch every this many steps. */
   evalEvery: number;
   augmentation: boolean;
+  /** Held-out dataset folders: accuracy on a fixed batch of them is logged as val_* (metrics.jsonl, accuracy.png). */
+  validation?: string[];
   bounds?: SceneBounds;
   backend?: BackendName;
+  /**
+   * Training threads: 1 trains on this thread alone; n > 1 adds n - 1 gradient replicas on
+   * worker threads, each computing 1/n of every batch (wasm/cpu backends). Default 1.
+   */
+  replicas?: number;
   /** Build batches on the main thread (tests); default: a worker thread on the second core. */
   inProcessData?: boolean;
   /** Stop after this many steps of this invocation (tests of resume); the run stays resumable. */
@@ -60,7 +89,10 @@ export interface TrainProgress {
 }
 
 export interface Accuracy {
+  /** Exactly the target voxel. */
   translation: number;
+  /** Within one voxel of the target along every axis. */
+  translationNear: number;
   rotation: number;
   gripper: number;
   collision: number;
@@ -74,10 +106,15 @@ export interface TrainResult {
   seconds: number;
   finalLoss: number;
   accuracy: Accuracy;
+  /** On the validation batch, when `validation` was given. */
+  validationAccuracy?: Accuracy;
   dataWaitFraction: number;
 }
 
 const PROBE_SAMPLES = 16;
+const VALIDATION_SAMPLES = 48;
+const DEFAULT_WARMUP = 100;
+const FINAL_LR_FRACTION = 0.05;
 
 /**
  * Behaviour cloning of one multi-task agent: four cross-entropies, LAMB (PerAct's choice) or
@@ -115,7 +152,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const startStep = step;
   await trimMetrics(options.out, step);
 
-  const probe = await probeBatch(index, spec, options.seed);
+  const probe = await probeBatch(index, spec, options.seed, PROBE_SAMPLES);
+  const validation = options.validation?.length ? await probeBatch(await buildSampleIndex(options.validation), spec, options.seed, VALIDATION_SAMPLES) : undefined;
+  const schedule = scheduleOf(options);
+  const stepOptions = (s: number) => ({ loss: { translationSigmaVoxels: options.translationSigmaVoxels ?? 1 }, learningRate: learningRateAt(schedule, s) });
   const pipeline = await DataPipeline.start({
     dirs: options.data,
     index,
@@ -125,6 +165,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     batchSize: options.batch,
     inProcess: options.inProcessData,
   });
+  let replicas: GradientReplicas | undefined;
+  try {
+    if ((options.replicas ?? 1) > 1) replicas = await GradientReplicas.start((options.replicas ?? 1) - 1, config, spec, backend);
+  } catch (err) {
+    await pipeline.close();
+    throw err;
+  }
   const save = async (): Promise<void> => {
     await saveRunCheckpoint(options.out, step, {
       preset: options.preset,
@@ -143,19 +190,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   let lastLoss = Number.NaN;
   let accuracy = evaluateAccuracy(net, probe, spec);
+  let validationAccuracy = validation ? evaluateAccuracy(net, validation, spec) : undefined;
   const lastStep = Math.min(options.steps, options.stopAfter !== undefined ? step + options.stopAfter : options.steps);
   try {
     while (step < lastStep) {
       const batch = await pipeline.next(step + 1);
-      const tensors = toTensors(batch, spec, options.batch);
-      const losses = trainStep(net, optimizer, tensors);
-      tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
+      let losses: LossValues;
+      if (replicas) {
+        losses = await replicas.step(net, optimizer, batch, spec, stepOptions(step + 1));
+      } else {
+        const tensors = toTensors(batch, spec, options.batch);
+        losses = trainStep(net, optimizer, tensors, stepOptions(step + 1));
+        tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
+      }
       step++;
       lastLoss = losses.total;
-      const record: Record<string, number> = { step, ...losses, seconds: (performance.now() - t0) / 1000 };
+      const record: Record<string, number> = { step, ...losses, lr: learningRateAt(schedule, step), seconds: (performance.now() - t0) / 1000 };
       if (step % options.evalEvery === 0 || step === options.steps) {
         accuracy = evaluateAccuracy(net, probe, spec);
         Object.assign(record, Object.fromEntries(Object.entries(accuracy).map(([k, v]) => [`acc_${k}`, v])));
+        if (validation) {
+          validationAccuracy = evaluateAccuracy(net, validation, spec);
+          Object.assign(record, Object.fromEntries(Object.entries(validationAccuracy).map(([k, v]) => [`val_${k}`, v])));
+        }
       }
       await appendFile(join(options.out, 'metrics.jsonl'), `${JSON.stringify(record)}\n`);
       const elapsed = (performance.now() - t0) / 1000;
@@ -173,14 +230,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     await pipeline.close();
+    await replicas?.close();
   }
   const seconds = (performance.now() - t0) / 1000;
   const dataWaitFraction = seconds > 0 ? pipeline.waitMs / 1000 / seconds : 0;
   await writeCurves(options.out);
-  await writeJsonAtomic(join(options.out, 'summary.json'), { backend, startStep, step, seconds, finalLoss: lastLoss, accuracy, dataWaitFraction });
+  const result: TrainResult = { runDir: options.out, backend, startStep, step, seconds, finalLoss: lastLoss, accuracy, ...(validationAccuracy ? { validationAccuracy } : {}), dataWaitFraction };
+  const { runDir: _runDir, ...summary } = result;
+  await writeJsonAtomic(join(options.out, 'summary.json'), summary);
   disposeNetwork(net);
   optimizer.state.forEach((v) => v.dispose());
-  return { runDir: options.out, backend, startStep, step, seconds, finalLoss: lastLoss, accuracy, dataWaitFraction };
+  return result;
 }
 
 /** Per task, the seeds the demonstrations came from: evaluation refuses to reuse them. */
@@ -197,6 +257,18 @@ function checkOptions(o: TrainOptions): void {
   if (!Number.isInteger(o.seed) || o.seed < 0) throw invalidArgument('seed', `must be an integer >= 0, got ${o.seed}`);
   if (!(o.learningRate > 0)) throw invalidArgument('lr', `must be > 0, got ${o.learningRate}`);
   if (!(o.weightDecay >= 0)) throw invalidArgument('weightDecay', `must be >= 0, got ${o.weightDecay}`);
+  if (o.schedule !== undefined && o.schedule !== 'constant' && o.schedule !== 'cosine') throw invalidArgument('schedule', `must be constant or cosine, got ${String(o.schedule)}`);
+  if (o.warmupSteps !== undefined && !(Number.isInteger(o.warmupSteps) && o.warmupSteps >= 0)) throw invalidArgument('warmupSteps', `must be an integer >= 0, got ${o.warmupSteps}`);
+  const sigma = o.translationSigmaVoxels;
+  if (sigma !== undefined && !(Number.isFinite(sigma) && sigma >= 0)) throw invalidArgument('translationSigmaVoxels', `must be a number >= 0, got ${sigma}`);
+  if (o.replicas !== undefined && !(Number.isInteger(o.replicas) && o.replicas >= 1)) throw invalidArgument('replicas', `must be an integer >= 1, got ${o.replicas}`);
+  if ((o.replicas ?? 1) > 1 && o.batch % (o.replicas ?? 1) !== 0) throw invalidArgument('batch', `must be a multiple of replicas (${o.replicas}), got ${o.batch}`);
+  if (o.validation !== undefined && !Array.isArray(o.validation)) throw invalidArgument('validation', 'must be a list of dataset folders');
+}
+
+function scheduleOf(o: TrainOptions): LearningRateSchedule {
+  const kind = o.schedule ?? 'cosine';
+  return { kind, base: o.learningRate, warmupSteps: o.warmupSteps ?? (kind === 'cosine' ? DEFAULT_WARMUP : 0), totalSteps: o.steps, finalFraction: FINAL_LR_FRACTION };
 }
 
 /** What makes two runs the same run (resuming with other settings is refused). */
@@ -210,36 +282,22 @@ function hyperParameters(o: TrainOptions, backend: string): Record<string, strin
     seed: o.seed,
     optimizer: o.optimizer,
     learningRate: o.learningRate,
+    schedule: JSON.stringify(scheduleOf(o)),
+    translationSigmaVoxels: o.translationSigmaVoxels ?? 1,
     weightDecay: o.weightDecay,
     augmentation: o.augmentation,
+    replicas: o.replicas ?? 1,
     bounds: JSON.stringify(o.bounds ?? TABLETOP_BOUNDS),
     backend,
   };
 }
 
-export function toTensors(batch: BatchArrays, spec: AgentSpec, n: number) {
-  const v = spec.gridSize;
-  return {
-    input: {
-      voxels: tf.tensor(batch.voxels, [n, v, v, v, batch.voxels.length / (n * v ** 3)]),
-      proprio: tf.tensor(batch.proprio, [n, PROPRIO_DIM]),
-      language: tf.tensor(batch.language, [n, batch.language.length / n], 'int32'),
-    },
-    targets: {
-      translation: tf.tensor(batch.translation, [n], 'int32'),
-      rotation: tf.tensor(batch.rotation, [n, 3], 'int32'),
-      gripper: tf.tensor(batch.gripper, [n], 'int32'),
-      collision: tf.tensor(batch.collision, [n], 'int32'),
-    },
-  };
-}
-
-async function probeBatch(index: Awaited<ReturnType<typeof buildSampleIndex>>, spec: AgentSpec, seed: number): Promise<BatchArrays> {
-  const plan = batchPlan(index, seed ^ 0x7e57, 0, Math.min(PROBE_SAMPLES, index.samples.length));
+async function probeBatch(index: Awaited<ReturnType<typeof buildSampleIndex>>, spec: AgentSpec, seed: number, size: number): Promise<BatchArrays> {
+  const plan = batchPlan(index, seed ^ 0x7e57, 0, Math.min(size, index.samples.length));
   return new BatchBuilder(index, spec, { enabled: false }).build(plan.sampleIds, plan.augmentSeed);
 }
 
-/** Training-set accuracy: the exact voxel, all three rotation bins, the gripper and collision bits. */
+/** Accuracy on a batch: the exact voxel (and within one voxel), all three rotation bins, the gripper and collision bits. */
 export function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: AgentSpec): Accuracy {
   const n = batch.translation.length;
   // The forward pass draws dropout seeds even when not training; measuring must not shift the
@@ -253,17 +311,24 @@ export function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: A
   const [trans, rot, grip, coll] = picked.map((p) => p.dataSync());
   picked.forEach((p) => p.dispose());
   net.dropoutRng = Rng.fromState(dropoutState);
+  const V = spec.gridSize;
+  const near = (a: number, b: number): boolean =>
+    Math.abs(Math.floor(a / (V * V)) - Math.floor(b / (V * V))) <= 1 &&
+    Math.abs(Math.floor(a / V) % V - (Math.floor(b / V) % V)) <= 1 &&
+    Math.abs((a % V) - (b % V)) <= 1;
   let t = 0;
+  let tn = 0;
   let r = 0;
   let g = 0;
   let c = 0;
   for (let i = 0; i < n; i++) {
     if (trans[i] === batch.translation[i]) t++;
+    if (near(trans[i], batch.translation[i])) tn++;
     if (rot[i * 3] === batch.rotation[i * 3] && rot[i * 3 + 1] === batch.rotation[i * 3 + 1] && rot[i * 3 + 2] === batch.rotation[i * 3 + 2]) r++;
     if (grip[i] === batch.gripper[i]) g++;
     if (coll[i] === batch.collision[i]) c++;
   }
-  return { translation: t / n, rotation: r / n, gripper: g / n, collision: c / n };
+  return { translation: t / n, translationNear: tn / n, rotation: r / n, gripper: g / n, collision: c / n };
 }
 
 /** Drops metric lines past the checkpoint a resumed run restarts from. */
@@ -313,8 +378,16 @@ export async function writeCurves(runDir: string): Promise<void> {
   });
   await writeTrainingCurvePng(
     join(runDir, 'accuracy.png'),
-    [series('acc_translation', 'voxel'), series('acc_rotation', 'rotation'), series('acc_gripper', 'gripper'), series('acc_collision', 'collision')],
-    { title: 'training-set accuracy (probe batch)', yLabel: 'fraction correct' },
+    [
+      series('acc_translation', 'voxel'),
+      series('acc_translationNear', 'voxel +-1'),
+      series('acc_rotation', 'rotation'),
+      series('acc_gripper', 'gripper'),
+      series('acc_collision', 'collision'),
+      series('val_translationNear', 'held-out voxel +-1'),
+      series('val_rotation', 'held-out rotation'),
+    ].filter((s) => s.points.length > 0),
+    { title: 'accuracy (training probe batch; held-out batch with --val)', yLabel: 'fraction correct' },
   );
   await writeFile(join(runDir, 'metrics.csv'), ['step,total', ...rows.map((r) => `${r.step},${r.total}`)].join('\n'));
 }

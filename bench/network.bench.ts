@@ -20,6 +20,7 @@ import {
   type PresetName,
 } from '../agent/network/index.js';
 import { Rng } from '../core/index.js';
+import { agentSpec, GradientReplicas, toTensors, type BatchArrays } from '../agent/index.js';
 import { timeIt, type Benchmark, type Figure } from './harness.js';
 
 async function backend(): Promise<BackendName> {
@@ -125,7 +126,68 @@ async function optimizerFit(kind: 'lamb' | 'adam', learningRate: number): Promis
   }
 }
 
+/** Arrays of a synthetic batch (what the data pipeline hands the trainer). */
+async function batchArrays(config: NetworkConfig, n: number, seed: number): Promise<BatchArrays> {
+  const x = input(config, n, seed);
+  const y = targets(config, n, seed + 1);
+  const out: BatchArrays = {
+    voxels: new Float32Array(await x.voxels.data()),
+    proprio: new Float32Array(await x.proprio.data()),
+    language: new Int32Array(await x.language.data()),
+    translation: new Int32Array(await y.translation.data()),
+    rotation: new Int32Array(await y.rotation.data()),
+    gripper: new Int32Array(await y.gripper.data()),
+    collision: new Int32Array(await y.collision.data()),
+  };
+  tf.dispose([...Object.values(x), ...Object.values(y)]);
+  return out;
+}
+
+/**
+ * Training samples per second of the cpu preset: one thread at batch 8 (the baseline), and two
+ * threads (a gradient replica on the second core) at batch 8 and 16, in the same run.
+ */
+async function replicaThroughput(): Promise<Figure[]> {
+  const name = await backend();
+  const config = resolveConfig('cpu');
+  const spec = agentSpec({ gridSize: config.gridSize });
+  const options = { loss: { translationSigmaVoxels: 1 } };
+  const figures: Figure[] = [];
+  const perSecond = (f: Figure, n: number): Figure => ({ ...f, name: `${f.name}/samples-per-s`, median: (1000 * n) / f.median, unit: 'per_s', stepMs: f.median });
+  {
+    const net = createNetwork(config, 1);
+    const optimizer = new Optimizer({ kind: 'adam' });
+    const arrays = await batchArrays(config, 8, 3);
+    const step = () => {
+      const t = toTensors(arrays, spec, 8);
+      trainStep(net, optimizer, t, options);
+      tf.dispose([...Object.values(t.input), ...Object.values(t.targets)]);
+    };
+    figures.push(perSecond(await timeIt('network/cpu/train-1-thread-b8', step, { runs: 6, warmup: 2, extra: { backend: name } }), 8));
+    optimizer.dispose();
+    disposeNetwork(net);
+  }
+  const replicas = await GradientReplicas.start(1, config, spec, name);
+  try {
+    for (const n of [8, 16]) {
+      const net = createNetwork(config, 1);
+      const optimizer = new Optimizer({ kind: 'adam' });
+      const arrays = await batchArrays(config, n, 3);
+      figures.push(perSecond(await timeIt(`network/cpu/train-2-threads-b${n}`, () => replicas.step(net, optimizer, arrays, spec, options), { runs: 6, warmup: 2, extra: { backend: name } }), n));
+      optimizer.dispose();
+      disposeNetwork(net);
+    }
+  } finally {
+    await replicas.close();
+  }
+  return figures;
+}
+
 export const benchmarks: Benchmark[] = [
+  {
+    name: 'network/cpu/train-threads',
+    run: replicaThroughput,
+  },
   {
     name: 'network/cpu/fit-one-batch',
     run: async () => [await optimizerFit('adam', 1e-3), await optimizerFit('lamb', 5e-4), await optimizerFit('lamb', 5e-3)],

@@ -1,9 +1,8 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { PeractError, type PeractErrorCode } from '../../core/index.js';
 import type { BatchArrays } from '../samples.js';
 import type { AgentSpec } from '../spec.js';
+import { startWorker } from '../worker-thread.js';
 import { batchPlan, BatchBuilder, type AugmentationSettings } from './batch-builder.js';
 import type { SampleIndex } from './sample-index.js';
 
@@ -72,29 +71,9 @@ export class DataPipeline {
   }
 
   private async spawn(): Promise<void> {
-    const here = fileURLToPath(import.meta.url);
-    const ts = here.endsWith('.ts');
     const workerData = { dirs: this.options.dirs, spec: this.options.spec, augmentation: this.options.augmentation };
-    let worker: Worker;
-    if (ts) {
-      // Under tsx (development, tests) the worker is TypeScript too: register tsx's loader in the
-      // worker before importing it (a worker's execArgv does not carry `--import tsx`).
-      const entry = pathToFileURL(join(dirname(here), 'worker.ts')).href;
-      const code = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(entry)});`;
-      worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData });
-    } else {
-      worker = new Worker(join(dirname(here), 'worker.js'), { workerData });
-    }
+    const worker = await startWorker(import.meta.url, 'worker', workerData, 'data worker');
     this.worker = worker;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(new PeractError('INTERNAL', `data worker failed to start: ${err.message}`, { cause: err }));
-      worker.once('error', onError);
-      worker.once('message', (msg: { ready?: boolean }) => {
-        worker.off('error', onError);
-        if (msg.ready) resolve();
-        else reject(new PeractError('INTERNAL', 'data worker sent something before it was ready'));
-      });
-    });
     worker.on('message', (msg: { id: number; batch?: BatchArrays; error?: string; code?: PeractErrorCode }) => {
       const r = this.resolvers.get(msg.id);
       if (!r) return;

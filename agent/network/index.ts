@@ -9,9 +9,10 @@ export {
   type NetworkOutput,
   type ForwardOptions,
 } from './model.js';
-export { loss, crossEntropy, type ActionTargets, type LossTensors } from './loss.js';
+export { loss, crossEntropy, gaussianTargets, type ActionTargets, type LossTensors, type LossOptions } from './loss.js';
+export { learningRateAt, type LearningRateSchedule, type ScheduleKind } from './schedule.js';
 export { Optimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
-export { trainStep, type TrainingBatch, type LossValues } from './train.js';
+export { trainStep, computeGradients, type TrainingBatch, type LossValues, type StepOptions } from './train.js';
 export { attention, type AttentionWeights, type AttentionShape } from './attention.js';
 export { matMul2d } from './ops.js';
 export { patchify, unpatchify } from './patches.js';

@@ -37,18 +37,60 @@ function checkTarget(field: string, t: tf.Tensor, shape: number[]): void {
   }
 }
 
+export interface LossOptions {
+  /**
+   * Spread of the translation target in voxels: 0 is PerAct's one-hot voxel; s > 0 spreads the
+   * target over a Gaussian of standard deviation s voxels around it, so a prediction one voxel
+   * off is penalised less than one across the table (the trained argmax still aims at the centre).
+   */
+  translationSigmaVoxels?: number;
+}
+
+/**
+ * Soft translation targets [B, V^3]: a normalised Gaussian around each target voxel. It factors
+ * into one 1-D Gaussian per axis, so it is built as the outer product of three [B, V] vectors.
+ */
+export function gaussianTargets(flat: tf.Tensor1D, grid: number, sigmaVoxels: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const B = flat.shape[0];
+    const V = grid;
+    const x = tf.floorDiv(flat, V * V);
+    const y = tf.floorDiv(tf.mod(flat, V * V), V);
+    const z = tf.mod(flat, V);
+    const axis = tf.reshape(tf.range(0, V, 1, 'float32'), [1, V]);
+    const profile = (c: tf.Tensor): tf.Tensor2D => {
+      const d = tf.sub(axis, tf.reshape(tf.cast(c, 'float32'), [B, 1]));
+      const g = tf.exp(tf.div(tf.neg(tf.square(d)), 2 * sigmaVoxels * sigmaVoxels));
+      return tf.div(g, tf.sum(g, 1, true));
+    };
+    const gx = tf.reshape(profile(x), [B, V, 1]);
+    const gy = tf.reshape(profile(y), [B, 1, V]);
+    const gxy = tf.reshape(tf.mul(gx, gy), [B, V * V, 1]);
+    return tf.reshape(tf.mul(gxy, tf.reshape(profile(z), [B, 1, V])), [B, V * V * V]);
+  });
+}
+
 /**
  * PerAct's loss: the sum of four cross-entropies (translation over all voxels; rotation x, y
  * and z summed; gripper; collision), each a mean over the batch.
  */
-export function loss(output: NetworkOutput, targets: ActionTargets): LossTensors {
+export function loss(output: NetworkOutput, targets: ActionTargets, options: LossOptions = {}): LossTensors {
   const B = output.translation.shape[0];
   const bins = output.rotation.shape[2];
   checkTarget('targets.translation', targets.translation, [B]);
   checkTarget('targets.rotation', targets.rotation, [B, 3]);
   checkTarget('targets.gripper', targets.gripper, [B]);
   checkTarget('targets.collision', targets.collision, [B]);
-  const translation = crossEntropy(output.translation, targets.translation as tf.Tensor1D);
+  const sigma = options.translationSigmaVoxels ?? 0;
+  if (!(sigma >= 0 && Number.isFinite(sigma))) throw invalidArgument('translationSigmaVoxels', `must be a number >= 0, got ${sigma}`);
+  let translation: tf.Scalar;
+  if (sigma > 0) {
+    const grid = Math.round(Math.cbrt(output.translation.shape[1]));
+    const soft = gaussianTargets(targets.translation as tf.Tensor1D, grid, sigma);
+    translation = tf.neg(tf.mean(tf.sum(tf.mul(soft, tf.logSoftmax(output.translation)), 1))) as tf.Scalar;
+  } else {
+    translation = crossEntropy(output.translation, targets.translation as tf.Tensor1D);
+  }
   // [B, 3, bins] -> [B*3, bins]: one cross-entropy per axis, mean over B*3 rows times 3 = sum of axes.
   const rotation = tf.mul(
     crossEntropy(tf.reshape(output.rotation, [B * 3, bins]), tf.reshape(targets.rotation, [B * 3])),

@@ -7,7 +7,8 @@
  *   seq = [language; tokens] + positional embedding
  *   latents <- cross-attention(latents, seq) + GEGLU FF; k x (self-attention + GEGLU FF)
  *   u = cross-attention(voxel tokens of seq, latents) + those tokens        [B*T, D]
- *   translation = unpatchify(Linear(u) -> p^3 logits + <d0 of each voxel, Linear(u) -> C0>)
+ *   translation = unpatchify(Linear(u) -> p^3 logits + per-axis Linear(u) -> 3p summed over (a, b, c)
+ *                            + <d0 of each voxel, Linear(u) -> C0>)
  *   head = MLP(spatial softmax + max pool of the voxel tokens and of u) -> rotation, gripper, collision.
  * All matMuls are 2-D (ops.ts), all tensors rank <= 4 except the 5-D input's reshape.
  */
@@ -76,6 +77,7 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
   b.layerNorm('decoder.cross.norm_kv', c.latentDim);
   b.linear('decoder.shuffle', D, s.patchVolume);
   b.linear('decoder.skip', D, s.voxelChannels);
+  b.linear('decoder.axes', D, 3 * c.patchSize);
   b.linear('head.dense0', s.headInputDim, c.headHidden[0]);
   b.linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   b.linear('head.out', c.headHidden[1], s.outputLogits);
@@ -138,6 +140,22 @@ function feedForward(p: ParamMap, name: string, x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const hidden = geglu(norm(p, `${name}.norm`, x), param(p, `${name}.in.w`), param(p, `${name}.in.b`));
     return tf.add(x, dense(p, `${name}.out`, hidden));
+  });
+}
+
+/**
+ * Within-patch logits that are a sum of one term per axis, logit(a, b, c) = fx[a] + fy[b] + fz[c],
+ * from [rows, 3p] -> [rows, p^3] in (a, b, c) order. The log of a Gaussian target is exactly
+ * such a sum, so a token can place a sharp peak anywhere in its patch with 3p outputs instead
+ * of learning p^3 independent ones (the free `decoder.shuffle` term stays for the rest).
+ */
+function separableLogits(axes: tf.Tensor2D, rows: number, patch: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const fx = tf.reshape(tf.slice(axes, [0, 0], [rows, patch]), [rows, patch, 1]);
+    const fy = tf.reshape(tf.slice(axes, [0, patch], [rows, patch]), [rows, 1, patch]);
+    const fz = tf.reshape(tf.slice(axes, [0, 2 * patch], [rows, patch]), [rows, 1, patch]);
+    const xy = tf.reshape(tf.add(fx, fy), [rows, patch * patch, 1]);
+    return tf.reshape(tf.add(xy, fz), [rows, patch ** 3]);
   });
 }
 
@@ -245,7 +263,7 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
 
   // Translation: per-token logits for its p^3 voxels plus a token-conditioned dot product with
   // each voxel's own features (the skip connection), then back to [x][y][z] order.
-  const shuffle = dense(p, 'decoder.shuffle', u);
+  const shuffle = tf.add(dense(p, 'decoder.shuffle', u), separableLogits(dense(p, 'decoder.axes', u), B * T, c.patchSize));
   const skip = tf.tidy(() => {
     const skipQuery = tf.reshape(dense(p, 'decoder.skip', u), [B * T, 1, s.voxelChannels]);
     return tf.sum(tf.mul(tf.reshape(patches, [B * T, s.patchVolume, s.voxelChannels]), skipQuery), 2);

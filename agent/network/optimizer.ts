@@ -55,10 +55,14 @@ export class Optimizer {
     return m;
   }
 
-  /** Applies one update. `grads` by parameter name; parameters without a gradient are left alone. */
-  apply(params: ParamMap, grads: Map<string, tf.Tensor>): void {
+  /**
+   * Applies one update. `grads` by parameter name; parameters without a gradient are left alone.
+   * `learningRate` overrides the configured rate for this step (schedules).
+   */
+  apply(params: ParamMap, grads: Map<string, tf.Tensor>, learningRate = this.config.learningRate): void {
+    if (!(learningRate >= 0 && Number.isFinite(learningRate))) throw invalidArgument('learningRate', `must be a number >= 0, got ${learningRate}`);
     this.step += 1;
-    const { beta1, beta2, epsilon, weightDecay, learningRate, kind } = this.config;
+    const { beta1, beta2, epsilon, weightDecay, kind } = this.config;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
     tf.tidy(() => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loss, type ActionTargets } from './loss.js';
+import { loss, type ActionTargets, type LossOptions } from './loss.js';
 import { forward, type NetworkInput, type PeractNetwork } from './model.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -16,30 +16,46 @@ export interface LossValues {
   collision: number;
 }
 
+export interface StepOptions {
+  loss?: LossOptions;
+  /** This step's learning rate (a schedule's value); default the optimizer's own. */
+  learningRate?: number;
+}
+
 /**
- * One behaviour-cloning step: forward with dropout, the four cross-entropies, gradients of
- * every parameter (tf.variableGrads), one optimizer update. Returns the losses before the update.
- * Reads the losses back with one dataSync.
+ * Forward with dropout, the four cross-entropies and the gradient of every parameter
+ * (tf.variableGrads). The gradients are new tensors by parameter name: the caller disposes them.
  */
-export function trainStep(net: PeractNetwork, optimizer: Optimizer, batch: TrainingBatch): LossValues {
+export function computeGradients(net: PeractNetwork, batch: TrainingBatch, lossOptions?: LossOptions): { grads: Map<string, tf.Tensor>; losses: LossValues } {
   const names = [...net.params.keys()];
   const vars = names.map((n) => net.params.get(n) as tf.Variable);
-  const values = tf.tidy(() => {
-    let parts: tf.Tensor1D | undefined;
-    const { grads } = tf.variableGrads(() => {
-      const l = loss(forward(net, batch.input, { training: true }), batch.targets);
-      parts = tf.keep(tf.stack([l.total, l.translation, l.rotation, l.gripper, l.collision]) as tf.Tensor1D);
-      return l.total;
-    }, vars);
-    const byName = new Map<string, tf.Tensor>();
-    names.forEach((n, i) => {
-      const g = grads[vars[i].name];
-      if (g) byName.set(n, g);
-    });
-    optimizer.apply(net.params, byName);
-    return parts as tf.Tensor1D;
+  let parts: tf.Tensor1D | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const l = loss(forward(net, batch.input, { training: true }), batch.targets, lossOptions);
+    parts = tf.keep(tf.stack([l.total, l.translation, l.rotation, l.gripper, l.collision]) as tf.Tensor1D);
+    return l.total;
+  }, vars);
+  value.dispose();
+  const byName = new Map<string, tf.Tensor>();
+  names.forEach((n, i) => {
+    const g = grads[vars[i].name];
+    if (g) byName.set(n, g);
   });
-  const [total, translation, rotation, gripper, collision] = values.dataSync();
-  values.dispose();
-  return { total, translation, rotation, gripper, collision };
+  const [total, translation, rotation, gripper, collision] = (parts as tf.Tensor1D).dataSync();
+  parts?.dispose();
+  return { grads: byName, losses: { total, translation, rotation, gripper, collision } };
+}
+
+/**
+ * One behaviour-cloning step: computeGradients, then one optimizer update. Returns the losses
+ * before the update.
+ */
+export function trainStep(net: PeractNetwork, optimizer: Optimizer, batch: TrainingBatch, options: StepOptions = {}): LossValues {
+  const { grads, losses } = computeGradients(net, batch, options.loss);
+  try {
+    optimizer.apply(net.params, grads, options.learningRate);
+  } finally {
+    tf.dispose([...grads.values()]);
+  }
+  return losses;
 }

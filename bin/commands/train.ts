@@ -16,6 +16,11 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed of weights, batches, augmentation and dropout', '0')
     .option('--optimizer <kind>', 'adam (default: learns ~10x faster here, see README) or lamb (PerAct)', 'adam')
     .option('--lr <rate>', 'learning rate', '1e-3')
+    .option('--schedule <kind>', 'learning-rate schedule: cosine (warm up, decay to 5% at --steps) or constant', 'cosine')
+    .option('--warmup <n>', 'linear warm-up steps (default 100 with cosine, 0 with constant)')
+    .option('--translation-sigma <voxels>', 'Gaussian spread of the translation target in voxels (0 = one-hot, as PerAct)', '1')
+    .option('--replicas <n>', 'training threads (wasm/cpu): n > 1 computes each batch in n shares on n cores; --batch must be a multiple', '1')
+    .option('--val <dirs>', 'held-out dataset folder(s): accuracy on them is logged as val_* and drawn in accuracy.png')
     .option('--weight-decay <w>', 'weight decay', '1e-6')
     .option('--checkpoint-every <n>', 'save a checkpoint every n steps', '250')
     .option('--eval-every <n>', 'measure training-set accuracy every n steps', '50')
@@ -38,6 +43,8 @@ export function registerTrain(program: Command): void {
         }
       }
       const steps = intOption(o.steps, '--steps', 1);
+      const schedule = String(o.schedule);
+      if (schedule !== 'cosine' && schedule !== 'constant') throw invalidArgument('--schedule', `must be cosine or constant, got ${schedule}`);
       const bar = progressWanted(o.progress)
         ? new cliProgress.SingleBar(
             { format: 'train |{bar}| {value}/{total} steps | loss {loss} | {rate} steps/s | data wait {wait}% | ETA {eta_formatted}', etaBuffer: 50 },
@@ -55,10 +62,15 @@ export function registerTrain(program: Command): void {
         seed: intOption(o.seed, '--seed', 0),
         optimizer,
         learningRate: numberOption(o.lr, '--lr'),
+        schedule,
+        ...(o.warmup !== undefined ? { warmupSteps: intOption(o.warmup, '--warmup', 0) } : {}),
+        translationSigmaVoxels: numberOption(o.translationSigma, '--translation-sigma'),
+        ...(typeof o.val === 'string' ? { validation: o.val.split(',').filter(Boolean) } : {}),
         weightDecay: numberOption(o.weightDecay, '--weight-decay'),
         checkpointEvery: intOption(o.checkpointEvery, '--checkpoint-every', 1),
         evalEvery: intOption(o.evalEvery, '--eval-every', 1),
         augmentation: o.augmentation !== false,
+        replicas: intOption(o.replicas, '--replicas', 1),
         ...(o.maxMinutes !== undefined ? { maxSeconds: 60 * numberOption(o.maxMinutes, '--max-minutes') } : {}),
         backend: backendOption(o.backend),
         onProgress: (p) => {
@@ -79,6 +91,13 @@ export function registerTrain(program: Command): void {
           `rotation ${(100 * result.accuracy.rotation).toFixed(0)}% gripper ${(100 * result.accuracy.gripper).toFixed(0)}%; ` +
           `data wait ${(100 * result.dataWaitFraction).toFixed(1)}% of the time`,
       );
+      const val = result.validationAccuracy;
+      if (val) {
+        console.log(
+          `held-out accuracy: voxel ${(100 * val.translation).toFixed(0)}% (within one voxel ${(100 * val.translationNear).toFixed(0)}%) ` +
+            `rotation ${(100 * val.rotation).toFixed(0)}% gripper ${(100 * val.gripper).toFixed(0)}% collision ${(100 * val.collision).toFixed(0)}%`,
+        );
+      }
       console.log(`run folder: ${result.runDir} (loss.png, accuracy.png, metrics.jsonl, checkpoints/)`);
     });
 }

@@ -245,7 +245,7 @@ describe('network', () => {
       expect(tf.tidy(() => tf.all(tf.isFinite(g)).dataSync()[0]), name).toBe(1);
     }
     const checked = ['voxel.in.w', 'voxel.patch.w', 'language.embedding', 'position', 'latents', 'encoder.cross.wk',
-      'layers.0.attn.wq', 'layers.0.ff.in.w', 'decoder.cross.wv', 'decoder.skip.w', 'decoder.shuffle.w', 'head.dense0.w', 'head.out.b'];
+      'layers.0.attn.wq', 'layers.0.ff.in.w', 'decoder.cross.wv', 'decoder.skip.w', 'decoder.shuffle.w', 'decoder.axes.w', 'head.dense0.w', 'head.out.b'];
     const eps = 1e-2;
     for (const name of checked.filter((n) => net.params.has(n))) {
       const v = net.params.get(name) as tf.Variable;
