@@ -111,8 +111,10 @@ export class GradientReplicas {
   private request(worker: Worker, weights: Float32Array[], batch: BatchArrays, dropoutSeed: number, options: StepOptions): Promise<ReplicaResult> {
     const id = this.nextId++;
     const promise = new Promise<ReplicaResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    const message: ReplicaRequest = { id, weights, batch, dropoutSeed, loss: options.loss ?? {} };
-    worker.postMessage(message);
+    // Copies of just this share, transferred: posting a view would clone its whole batch buffer.
+    const share = Object.fromEntries(Object.entries(batch).map(([k, a]) => [k, (a as Float32Array | Int32Array).slice()])) as unknown as BatchArrays;
+    const message: ReplicaRequest = { id, weights, batch: share, dropoutSeed, loss: options.loss ?? {} };
+    worker.postMessage(message, Object.values(share).map((a) => (a as Float32Array).buffer as ArrayBuffer));
     return promise;
   }
 }

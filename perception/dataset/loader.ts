@@ -25,6 +25,8 @@ export interface Dataset {
 
 export interface LoadEpisodeOptions {
   imageFrames?: readonly number[];
+  /** Read the segmentation masks where recorded (default true; training does not use them). */
+  masks?: boolean;
 }
 
 export async function openDataset(dir: string): Promise<Dataset> {
@@ -89,7 +91,7 @@ class DatasetReader implements Dataset {
           };
           const rgb = await image('rgb', (b) => decodeRgbPng(b, width, height));
           const depthMm = await image('depth', (b) => decodeGray16Png(b, width, height));
-          const mask = camera.hasMask ? await image('mask', (b) => decodeGray16Png(b, width, height)) : undefined;
+          const mask = camera.hasMask && options.masks !== false ? await image('mask', (b) => decodeGray16Png(b, width, height)) : undefined;
           const pose = camera.poses.find((p) => p.frame === frame)!;
           const out: CameraFrame = {
             name: camera.name,

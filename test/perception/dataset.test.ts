@@ -147,6 +147,17 @@ describe('dataset round trip', () => {
     }
   });
 
+  it('skips the masks when asked (training reads no masks)', async () => {
+    const dataset = await openDataset(base);
+    const entry = dataset.findEpisode('stack_blocks', 3)!;
+    const frame = entry.recordedFrames[0];
+    const withMasks = await dataset.loadEpisode(entry, { imageFrames: [frame] });
+    const without = await dataset.loadEpisode(entry, { imageFrames: [frame], masks: false });
+    expect(withMasks.images.get(frame)!.some((c) => c.mask !== undefined)).toBe(true);
+    expect(without.images.get(frame)!.every((c) => c.mask === undefined)).toBe(true);
+    expect(Buffer.from(without.images.get(frame)![0].rgb).equals(Buffer.from(withMasks.images.get(frame)![0].rgb))).toBe(true);
+  });
+
   it('rebuilds the Observation at a recorded frame', async () => {
     const dataset = await openDataset(base);
     const loaded = await dataset.loadEpisode(dataset.findEpisode('stack_blocks', 1)!, { imageFrames: [0, written.get(1)!.keyframes[0]] });
