@@ -55,6 +55,8 @@ export interface TrainOptions {
   warmupSteps?: number;
   /** Gaussian spread of the translation target in voxels (0 = one-hot). Default 1. */
   translationSigmaVoxels?: number;
+  /** Circular Gaussian spread of each rotation target in bins (0 = one-hot). Default 1. */
+  rotationSigmaBins?: number;
   weightDecay: number;
   /** Save a checkpoint every this many steps (and at the end). */
   checkpointEvery: number;
@@ -155,7 +157,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const probe = await probeBatch(index, spec, options.seed, PROBE_SAMPLES);
   const validation = options.validation?.length ? await probeBatch(await buildSampleIndex(options.validation), spec, options.seed, VALIDATION_SAMPLES) : undefined;
   const schedule = scheduleOf(options);
-  const stepOptions = (s: number) => ({ loss: { translationSigmaVoxels: options.translationSigmaVoxels ?? 1 }, learningRate: learningRateAt(schedule, s) });
+  const stepOptions = (s: number) => ({ loss: { translationSigmaVoxels: options.translationSigmaVoxels ?? 1, rotationSigmaBins: options.rotationSigmaBins ?? 1 }, learningRate: learningRateAt(schedule, s) });
   const pipeline = await DataPipeline.start({
     dirs: options.data,
     index,
@@ -259,8 +261,9 @@ function checkOptions(o: TrainOptions): void {
   if (!(o.weightDecay >= 0)) throw invalidArgument('weightDecay', `must be >= 0, got ${o.weightDecay}`);
   if (o.schedule !== undefined && o.schedule !== 'constant' && o.schedule !== 'cosine') throw invalidArgument('schedule', `must be constant or cosine, got ${String(o.schedule)}`);
   if (o.warmupSteps !== undefined && !(Number.isInteger(o.warmupSteps) && o.warmupSteps >= 0)) throw invalidArgument('warmupSteps', `must be an integer >= 0, got ${o.warmupSteps}`);
-  const sigma = o.translationSigmaVoxels;
-  if (sigma !== undefined && !(Number.isFinite(sigma) && sigma >= 0)) throw invalidArgument('translationSigmaVoxels', `must be a number >= 0, got ${sigma}`);
+  for (const [field, value] of [['translationSigmaVoxels', o.translationSigmaVoxels], ['rotationSigmaBins', o.rotationSigmaBins]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw invalidArgument(field, `must be a number >= 0, got ${value}`);
+  }
   if (o.replicas !== undefined && !(Number.isInteger(o.replicas) && o.replicas >= 1)) throw invalidArgument('replicas', `must be an integer >= 1, got ${o.replicas}`);
   if ((o.replicas ?? 1) > 1 && o.batch % (o.replicas ?? 1) !== 0) throw invalidArgument('batch', `must be a multiple of replicas (${o.replicas}), got ${o.batch}`);
   if (o.validation !== undefined && !Array.isArray(o.validation)) throw invalidArgument('validation', 'must be a list of dataset folders');
@@ -284,6 +287,7 @@ function hyperParameters(o: TrainOptions, backend: string): Record<string, strin
     learningRate: o.learningRate,
     schedule: JSON.stringify(scheduleOf(o)),
     translationSigmaVoxels: o.translationSigmaVoxels ?? 1,
+    rotationSigmaBins: o.rotationSigmaBins ?? 1,
     weightDecay: o.weightDecay,
     augmentation: o.augmentation,
     replicas: o.replicas ?? 1,

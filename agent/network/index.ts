@@ -9,7 +9,7 @@ export {
   type NetworkOutput,
   type ForwardOptions,
 } from './model.js';
-export { loss, crossEntropy, gaussianTargets, type ActionTargets, type LossTensors, type LossOptions } from './loss.js';
+export { loss, crossEntropy, gaussianTargets, circularGaussianTargets, type ActionTargets, type LossTensors, type LossOptions } from './loss.js';
 export { learningRateAt, type LearningRateSchedule, type ScheduleKind } from './schedule.js';
 export { Optimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer.js';
 export { trainStep, computeGradients, type TrainingBatch, type LossValues, type StepOptions } from './train.js';

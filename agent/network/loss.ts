@@ -44,6 +44,28 @@ export interface LossOptions {
    * off is penalised less than one across the table (the trained argmax still aims at the centre).
    */
   translationSigmaVoxels?: number;
+  /**
+   * The same for each rotation axis, in bins, wrapping around the circle (0 = one-hot): a
+   * yaw one 5-degree bin off grasps as well as the demonstrated one.
+   */
+  rotationSigmaBins?: number;
+}
+
+/** Soft circular targets [N, bins]: a normalised Gaussian (in bins, wrapped) around each label. */
+export function circularGaussianTargets(labels: tf.Tensor1D, bins: number, sigmaBins: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const N = labels.shape[0];
+    const axis = tf.reshape(tf.range(0, bins, 1, 'float32'), [1, bins]);
+    const d = tf.abs(tf.sub(axis, tf.reshape(tf.cast(labels, 'float32'), [N, 1])));
+    const wrapped = tf.minimum(d, tf.sub(bins, d));
+    const g = tf.exp(tf.div(tf.neg(tf.square(wrapped)), 2 * sigmaBins * sigmaBins));
+    return tf.div(g, tf.sum(g, 1, true));
+  });
+}
+
+/** Mean over rows of -sum(target * log softmax(logits)). */
+function softCrossEntropy(logits: tf.Tensor2D, soft: tf.Tensor2D): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(soft, tf.logSoftmax(logits)), 1))) as tf.Scalar;
 }
 
 /**
@@ -83,17 +105,18 @@ export function loss(output: NetworkOutput, targets: ActionTargets, options: Los
   checkTarget('targets.collision', targets.collision, [B]);
   const sigma = options.translationSigmaVoxels ?? 0;
   if (!(sigma >= 0 && Number.isFinite(sigma))) throw invalidArgument('translationSigmaVoxels', `must be a number >= 0, got ${sigma}`);
-  let translation: tf.Scalar;
-  if (sigma > 0) {
-    const grid = Math.round(Math.cbrt(output.translation.shape[1]));
-    const soft = gaussianTargets(targets.translation as tf.Tensor1D, grid, sigma);
-    translation = tf.neg(tf.mean(tf.sum(tf.mul(soft, tf.logSoftmax(output.translation)), 1))) as tf.Scalar;
-  } else {
-    translation = crossEntropy(output.translation, targets.translation as tf.Tensor1D);
-  }
+  const rotationSigma = options.rotationSigmaBins ?? 0;
+  if (!(rotationSigma >= 0 && Number.isFinite(rotationSigma))) throw invalidArgument('rotationSigmaBins', `must be a number >= 0, got ${rotationSigma}`);
+  const grid = Math.round(Math.cbrt(output.translation.shape[1]));
+  const translation =
+    sigma > 0
+      ? softCrossEntropy(output.translation, gaussianTargets(targets.translation as tf.Tensor1D, grid, sigma))
+      : crossEntropy(output.translation, targets.translation as tf.Tensor1D);
   // [B, 3, bins] -> [B*3, bins]: one cross-entropy per axis, mean over B*3 rows times 3 = sum of axes.
+  const rotationLogits = tf.reshape(output.rotation, [B * 3, bins]) as tf.Tensor2D;
+  const rotationLabels = tf.reshape(targets.rotation, [B * 3]) as tf.Tensor1D;
   const rotation = tf.mul(
-    crossEntropy(tf.reshape(output.rotation, [B * 3, bins]), tf.reshape(targets.rotation, [B * 3])),
+    rotationSigma > 0 ? softCrossEntropy(rotationLogits, circularGaussianTargets(rotationLabels, bins, rotationSigma)) : crossEntropy(rotationLogits, rotationLabels),
     3,
   ) as tf.Scalar;
   const gripper = crossEntropy(output.gripper, targets.gripper as tf.Tensor1D);

@@ -20,6 +20,7 @@ export function registerTrain(program: Command): void {
     .option('--warmup <n>', 'linear warm-up steps (default 100 with cosine, 0 with constant)')
     .option('--translation-sigma <voxels>', 'Gaussian spread of the translation target in voxels (0 = one-hot, as PerAct)', '1')
     .option('--replicas <n>', 'training threads (wasm/cpu): n > 1 computes each batch in n shares on n cores; --batch must be a multiple', '1')
+    .option('--rotation-sigma <bins>', 'circular Gaussian spread of each rotation target in bins (0 = one-hot, as PerAct)', '1')
     .option('--val <dirs>', 'held-out dataset folder(s): accuracy on them is logged as val_* and drawn in accuracy.png')
     .option('--weight-decay <w>', 'weight decay', '1e-6')
     .option('--checkpoint-every <n>', 'save a checkpoint every n steps', '250')
@@ -65,6 +66,7 @@ export function registerTrain(program: Command): void {
         schedule,
         ...(o.warmup !== undefined ? { warmupSteps: intOption(o.warmup, '--warmup', 0) } : {}),
         translationSigmaVoxels: numberOption(o.translationSigma, '--translation-sigma'),
+        rotationSigmaBins: numberOption(o.rotationSigma, '--rotation-sigma'),
         ...(typeof o.val === 'string' ? { validation: o.val.split(',').filter(Boolean) } : {}),
         weightDecay: numberOption(o.weightDecay, '--weight-decay'),
         checkpointEvery: intOption(o.checkpointEvery, '--checkpoint-every', 1),

@@ -44,8 +44,8 @@ function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
 
 describe('train', () => {
   it('drives training-set accuracy to 100 % on a tiny fixed dataset', async () => {
-    // One-hot translation targets: then the loss can fall towards 0 (a Gaussian target's floor is its entropy).
-    const result = await train(options(join(dir, 'overfit'), { steps: 150, evalEvery: 25, checkpointEvery: 150, translationSigmaVoxels: 0 }));
+    // One-hot targets: then the loss can fall towards 0 (a Gaussian target's floor is its entropy).
+    const result = await train(options(join(dir, 'overfit'), { steps: 150, evalEvery: 25, checkpointEvery: 150, translationSigmaVoxels: 0, rotationSigmaBins: 0 }));
     expect(result.accuracy).toEqual({ translation: 1, translationNear: 1, rotation: 1, gripper: 1, collision: 1 });
     const metrics = (await readFile(join(dir, 'overfit', 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(metrics).toHaveLength(150);

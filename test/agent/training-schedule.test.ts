@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../agent/backend.js';
-import { crossEntropy, gaussianTargets, learningRateAt, loss, type LearningRateSchedule, type NetworkOutput } from '../../agent/network/index.js';
+import { circularGaussianTargets, crossEntropy, gaussianTargets, learningRateAt, loss, type LearningRateSchedule, type NetworkOutput } from '../../agent/network/index.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -67,5 +67,16 @@ describe('Gaussian translation targets', () => {
       expect(soft(nearMiss)).toBeLessThan(soft(farMiss));
     });
     expect(() => loss(out(logits), targets, { translationSigmaVoxels: -1 })).toThrow(/translationSigmaVoxels/);
+  });
+});
+
+describe('circular rotation targets', () => {
+  it('wrap around: bin 0 and the last bin are neighbours', () => {
+    const soft = tf.tidy(() => circularGaussianTargets(tf.tensor1d([0, 36], 'int32'), 72, 1).arraySync());
+    for (const row of soft) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(soft[0][71]).toBeCloseTo(soft[0][1], 7);
+    expect(soft[0][71] / soft[0][0]).toBeCloseTo(Math.exp(-0.5), 4);
+    expect(soft[1].indexOf(Math.max(...soft[1]))).toBe(36);
+    expect(soft[1][0]).toBeLessThan(1e-12);
   });
 });
