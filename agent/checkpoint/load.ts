@@ -54,10 +54,15 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
   } catch {
     throw corruptFile(configPath, 'checkpoint config is missing (a save that was interrupted leaves no config.json)');
   }
-  const config = await readJsonChecked(configPath, checkpointConfigSchema, 'checkpoint config', {
+  const stored = await readJsonChecked(configPath, checkpointConfigSchema, 'checkpoint config', {
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_FORMAT_VERSION,
   });
+  const modelPath = join(dir, MODEL_FILE);
+  const modelBytes = await readFileVerified(modelPath, stored.files[MODEL_FILE], 'checkpoint model weights');
+  const model = decodeSafetensors(modelPath, modelBytes).tensors;
+  // Checkpoints written before network.axisLogits existed: the weights say whether they have the term.
+  const config: CheckpointConfig = { ...stored, network: { ...stored.network, axisLogits: stored.network.axisLogits ?? model.has('decoder.axes.w') } };
   try {
     validateConfig(config.network);
   } catch (error) {
@@ -68,9 +73,6 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
   const expected = expectedParameterShapes(config.network);
   if (options.expectConfig) checkExpected(config.network, options.expectConfig, expected);
 
-  const modelPath = join(dir, MODEL_FILE);
-  const modelBytes = await readFileVerified(modelPath, config.files[MODEL_FILE], 'checkpoint model weights');
-  const model = decodeSafetensors(modelPath, modelBytes).tensors;
   const modelIssues = modelProblems(model, expected, `${CONFIG_FILE}'s network`);
   if (modelIssues.length > 0) throw corruptFile(modelPath, `checkpoint model weights: ${summarise(modelIssues)}`);
 

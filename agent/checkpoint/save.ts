@@ -126,7 +126,8 @@ function buildRecord(payload: CheckpointPayload): Omit<CheckpointConfig, 'files'
     const path = issue.path.map(String).join('.');
     throw invalidArgument(`payload.${fieldName(path)}`, issue.message);
   }
-  const record = parsed.data;
+  // validateConfig above made network.axisLogits a boolean.
+  const record = { ...parsed.data, network: { ...parsed.data.network, axisLogits: network.axisLogits } };
   const inconsistent = consistencyProblem(record);
   if (inconsistent) throw invalidArgument(`payload.${inconsistent.field}`, inconsistent.problem);
 

@@ -5,6 +5,7 @@
  * of the weight files. Written last, so a folder without it is an interrupted save.
  */
 import { z } from 'zod';
+import type { NetworkConfig } from '../network/index.js';
 
 export const CHECKPOINT_FORMAT = 'peract-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -42,6 +43,8 @@ export const networkConfigSchema = z.strictObject({
   headHidden: z.tuple([positiveInt, positiveInt]),
   leakySlope: finite,
   dropout: finite,
+  // Added after the first checkpoints were written; load.ts resolves a missing value from the weights.
+  axisLogits: z.boolean().optional(),
 });
 
 export const fileRecordSchema = z.strictObject({ bytes: nonNegativeInt, sha256 });
@@ -80,7 +83,10 @@ export const checkpointConfigSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 
-export type CheckpointConfig = z.infer<typeof checkpointConfigSchema>;
+/** config.json as written by older versions too (network.axisLogits may be missing). */
+export type StoredCheckpointConfig = z.infer<typeof checkpointConfigSchema>;
+/** config.json once loaded: every network field resolved. */
+export type CheckpointConfig = Omit<StoredCheckpointConfig, 'network'> & { network: NetworkConfig };
 export type FileRecord = z.infer<typeof fileRecordSchema>;
 export type TokenizerRecord = z.infer<typeof tokenizerRecordSchema>;
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>;

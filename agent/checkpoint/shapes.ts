@@ -56,7 +56,7 @@ export function expectedParameterShapes(config: NetworkConfig): Map<string, numb
   layerNorm('decoder.cross.norm_kv', c.latentDim);
   linear('decoder.shuffle', D, s.patchVolume);
   linear('decoder.skip', D, s.voxelChannels);
-  linear('decoder.axes', D, 3 * c.patchSize);
+  if (c.axisLogits) linear('decoder.axes', D, 3 * c.patchSize);
   linear('head.dense0', s.headInputDim, c.headHidden[0]);
   linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   linear('head.out', c.headHidden[1], s.outputLogits);

@@ -38,6 +38,11 @@ export interface NetworkConfig {
   leakySlope: number;
   /** Dropout on input tokens and attention weights, training only. */
   dropout: number;
+  /**
+   * Adds per-axis within-patch translation logits (model.ts, separableLogits). Checkpoints
+   * written before it existed load with false.
+   */
+  axisLogits: boolean;
 }
 
 export type PresetName = 'peract' | 'cpu';
@@ -96,6 +101,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     headHidden: [256, 64],
     leakySlope: 0.02,
     dropout: 0.1,
+    axisLogits: true,
   },
   cpu: {
     gridSize: 48,
@@ -120,6 +126,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     headHidden: [256, 64],
     leakySlope: 0.02,
     dropout: 0.1,
+    axisLogits: true,
   },
 };
 
@@ -145,6 +152,7 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   assertPositiveInteger(config.headHidden[1], 'config.headHidden[1]');
   assertFiniteNumber(config.leakySlope, 'config.leakySlope');
   assertFiniteNumber(config.dropout, 'config.dropout');
+  if (typeof config.axisLogits !== 'boolean') throw invalidArgument('config.axisLogits', `must be a boolean, got ${String(config.axisLogits)}`);
   if (config.dropout < 0 || config.dropout >= 1) {
     throw invalidArgument('config.dropout', `must be in [0, 1), got ${config.dropout}`);
   }

@@ -77,7 +77,7 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
   b.layerNorm('decoder.cross.norm_kv', c.latentDim);
   b.linear('decoder.shuffle', D, s.patchVolume);
   b.linear('decoder.skip', D, s.voxelChannels);
-  b.linear('decoder.axes', D, 3 * c.patchSize);
+  if (c.axisLogits) b.linear('decoder.axes', D, 3 * c.patchSize);
   b.linear('head.dense0', s.headInputDim, c.headHidden[0]);
   b.linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   b.linear('head.out', c.headHidden[1], s.outputLogits);
@@ -263,7 +263,8 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
 
   // Translation: per-token logits for its p^3 voxels plus a token-conditioned dot product with
   // each voxel's own features (the skip connection), then back to [x][y][z] order.
-  const shuffle = tf.add(dense(p, 'decoder.shuffle', u), separableLogits(dense(p, 'decoder.axes', u), B * T, c.patchSize));
+  const free = dense(p, 'decoder.shuffle', u);
+  const shuffle = c.axisLogits ? tf.add(free, separableLogits(dense(p, 'decoder.axes', u), B * T, c.patchSize)) : free;
   const skip = tf.tidy(() => {
     const skipQuery = tf.reshape(dense(p, 'decoder.skip', u), [B * T, 1, s.voxelChannels]);
     return tf.sum(tf.mul(tf.reshape(patches, [B * T, s.patchVolume, s.voxelChannels]), skipQuery), 2);

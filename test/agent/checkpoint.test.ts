@@ -361,6 +361,21 @@ describe('damaged checkpoints', () => {
     );
   });
 
+  it('a config.json without network.axisLogits (older versions) takes it from the weights', async () => {
+    for (const axisLogits of [false, true]) {
+      const dir = freshDir();
+      const network = { ...TINY, axisLogits };
+      await saveCheckpoint(dir, tinyPayload({ network, model: fakeWeights(network, 1) }));
+      const configPath = join(dir, 'config.json');
+      const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as { network: Partial<NetworkConfig> };
+      delete config.network.axisLogits;
+      await fs.writeFile(configPath, JSON.stringify(config));
+      const loaded = await loadCheckpoint(dir, { expectConfig: network });
+      expect(loaded.config.network.axisLogits).toBe(axisLogits);
+      expect(loaded.model.has('decoder.axes.w')).toBe(axisLogits);
+    }
+  });
+
   it('a weight file missing a tensor names the tensor', async () => {
     const dir = freshDir();
     const model = fakeWeights(TINY, 1);
