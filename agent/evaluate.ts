@@ -11,6 +11,8 @@ export interface EvaluateOptions {
   /** Seed blocks (`episodeSeed(block, k)`); each block gives one success rate per task. */
   seeds: number[];
   maxSteps?: number;
+  /** See RolloutOptions.onRefusal; default 'end' (PerAct's protocol). */
+  onRefusal?: 'end' | 'retry';
   /** Write a picture strip for the first this-many episodes of each task and block. Default 1. */
   picturesPerTask?: number;
   /** Folder for results.json, results.md and pictures/. */
@@ -28,6 +30,8 @@ export interface EpisodeSummary {
   outcome: RolloutResult['outcome'];
   steps: number;
   failureReason?: string;
+  /** Actions the environment refused during the episode. */
+  refusals: number;
   picture?: string;
 }
 
@@ -48,6 +52,7 @@ export interface EvaluationReport {
   seeds: number[];
   episodesPerTask: number;
   seconds: number;
+  onRefusal: 'end' | 'retry';
   episodes: EpisodeSummary[];
 }
 
@@ -83,7 +88,11 @@ export async function evaluate(env: Env, policy: Policy, options: EvaluateOption
     for (const block of options.seeds) {
       for (let k = 0; k < options.episodes; k++) {
         const seed = episodeSeed(block, k);
-        const result = await rollout(env, policy, { task, seed }, { maxSteps: options.maxSteps, keepCamera: k < pictures && options.outDir ? 'front' : undefined });
+        const result = await rollout(env, policy, { task, seed }, {
+          maxSteps: options.maxSteps,
+          onRefusal: options.onRefusal,
+          keepCamera: k < pictures && options.outDir ? 'front' : undefined,
+        });
         let picture: string | undefined;
         if (k < pictures && options.outDir) {
           picture = join(options.outDir, 'pictures', `${task}-seed${seed}.png`);
@@ -98,6 +107,7 @@ export async function evaluate(env: Env, policy: Policy, options: EvaluateOption
           success: result.success,
           outcome: result.outcome,
           steps: result.steps.length,
+          refusals: result.steps.filter((st) => st.refused).length,
           ...(result.failureReason ? { failureReason: result.failureReason } : {}),
           ...(picture ? { picture } : {}),
         };
@@ -121,6 +131,7 @@ export async function evaluate(env: Env, policy: Policy, options: EvaluateOption
     seeds: options.seeds,
     episodesPerTask: options.episodes,
     seconds: (performance.now() - t0) / 1000,
+    onRefusal: options.onRefusal ?? 'end',
     episodes,
   };
   if (options.outDir) {
@@ -138,5 +149,7 @@ export function reportMarkdown(report: EvaluationReport): string {
   const rule = `| --- | --- | ${report.seeds.map(() => '---').join(' | ')} |`;
   const rows = report.tasks.map((t) => `| ${t.task} | ${pct(t.mean)} ± ${pct(t.std)} | ${t.bySeed.map(pct).join(' | ')} |`);
   const mean = `| **mean** | **${pct(report.mean)}** | ${report.seeds.map((_, i) => pct(report.tasks.reduce((a, t) => a + t.bySeed[i], 0) / report.tasks.length)).join(' | ')} |`;
-  return [head, rule, ...rows, mean, '', `${report.episodesPerTask} episodes per task and block; ${report.seconds.toFixed(0)} s.`, ''].join('\n');
+  const refusals = report.episodes.reduce((a, e) => a + e.refusals, 0);
+  const refusalNote = report.onRefusal === 'retry' ? `a refused action was retried (${refusals} refusals)` : `a refused action ended its episode (${refusals} refusals)`;
+  return [head, rule, ...rows, mean, '', `${report.episodesPerTask} episodes per task and block; ${refusalNote}; ${report.seconds.toFixed(0)} s.`, ''].join('\n');
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Observation, Policy, PolicyOutput, VoxelScore } from '../core/index.js';
+import type { ActOptions, Observation, Policy, PolicyOutput, VoxelScore } from '../core/index.js';
+import { invalidArgument } from '../core/index.js';
 import { voxelCentre } from '../perception/index.js';
 import { forward, type PeractNetwork } from './network/index.js';
 import { PROPRIO_DIM, SampleEncoder, type SampleInput } from './samples.js';
@@ -27,12 +28,19 @@ export class PeractPolicy implements Policy {
     this.topK = options.topK ?? 10;
   }
 
-  async act(observation: Observation, goal: string): Promise<PolicyOutput> {
-    return this.actOnInput(this.encoder.encode(observation, goal));
+  async act(observation: Observation, goal: string, options: ActOptions = {}): Promise<PolicyOutput> {
+    return this.actOnInput(this.encoder.encode(observation, goal), options);
   }
 
   /** The network's choice for an already encoded input. */
-  actOnInput(input: SampleInput): PolicyOutput {
+  actOnInput(input: SampleInput, options: ActOptions = {}): PolicyOutput {
+    const codec = this.encoder.codec;
+    const avoid = (options.avoidPositionsMetres ?? []).map((p, i) => {
+      if (!Array.isArray(p) || p.length !== 3 || !p.every(Number.isFinite)) throw invalidArgument(`options.avoidPositionsMetres[${i}]`, 'must be [x, y, z] in metres');
+      return codec.positionToVoxel(p);
+    });
+    // Enough candidates to step around every avoided voxel's 3x3x3 neighbourhood.
+    const k = Math.max(this.topK, 27 * avoid.length + 1);
     const v = this.spec.gridSize;
     const picked = tf.tidy(() => {
       const out = forward(this.net, {
@@ -42,18 +50,18 @@ export class PeractPolicy implements Policy {
       });
       // Reduce on the tensor side: reading the whole heatmap back costs more than the network.
       const probs = tf.softmax(out.translation);
-      const top = tf.topk(probs, this.topK);
+      const top = tf.topk(probs, k);
       return [top.indices, top.values, tf.argMax(out.rotation, 2), tf.argMax(out.gripper, 1), tf.argMax(out.collision, 1)];
     });
     const [indices, values, rotation, gripper, collision] = picked.map((t) => t.dataSync());
     picked.forEach((t) => t.dispose());
-    const codec = this.encoder.codec;
-    const topVoxels: VoxelScore[] = Array.from(indices, (flat, i) => ({
-      positionMetres: voxelCentre(codec.voxelFromFlat(flat), this.spec.bounds, v),
-      score: values[i],
-    }));
+    const near = (a: readonly number[], b: readonly number[]): boolean => a.every((x, j) => Math.abs(x - b[j]) <= 1);
+    const ranked = Array.from(indices, (flat, i) => ({ voxel: codec.voxelFromFlat(flat), score: values[i] }));
+    const allowed = ranked.filter((c) => !avoid.some((bad) => near(c.voxel, bad)));
+    if (allowed.length === 0) allowed.push(ranked[0]);
+    const topVoxels: VoxelScore[] = allowed.slice(0, this.topK).map((c) => ({ positionMetres: voxelCentre(c.voxel, this.spec.bounds, v), score: c.score }));
     const action = codec.decode({
-      voxel: codec.voxelFromFlat(indices[0]),
+      voxel: allowed[0].voxel,
       rotationBins: [rotation[0], rotation[1], rotation[2]],
       gripperOpen: gripper[0] === 1 ? 1 : 0,
       ignoreCollisions: collision[0] === 1 ? 1 : 0,

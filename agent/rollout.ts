@@ -5,6 +5,7 @@ import {
   type Env,
   type Policy,
   type ResetOptions,
+  type Vec3,
   type VoxelScore,
 } from '../core/index.js';
 
@@ -16,6 +17,8 @@ export interface RolloutStep {
   success: boolean;
   done: boolean;
   failureReason?: string;
+  /** The environment refused the action (nothing moved). */
+  refused?: boolean;
   /** Time the policy took to choose the action. */
   actMs: number;
   /** The camera the step's picture is drawn from, as seen before acting (when kept). */
@@ -46,6 +49,12 @@ export interface RolloutOptions {
   /** Keep this camera's frame at every step for pictures (e.g. 'front'). */
   keepCamera?: string;
   onStep?: (step: RolloutStep) => void;
+  /**
+   * What a refused action (no motion plan reaches it; nothing moved) does: 'end' the episode as
+   * a failure (default; RLBench and PerAct's evaluation), or 'retry': ask the policy again at the
+   * same observation, avoiding the refused positions. A retry counts as an action.
+   */
+  onRefusal?: 'end' | 'retry';
 }
 
 /**
@@ -55,6 +64,9 @@ export interface RolloutOptions {
 export async function rollout(env: Env, policy: Policy, reset: ResetOptions, options: RolloutOptions = {}): Promise<RolloutResult> {
   const maxSteps = options.maxSteps ?? 25;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) throw invalidArgument('maxSteps', `must be an integer >= 1, got ${maxSteps}`);
+  const onRefusal = options.onRefusal ?? 'end';
+  if (onRefusal !== 'end' && onRefusal !== 'retry') throw invalidArgument('onRefusal', `must be end or retry, got ${String(onRefusal)}`);
+  let avoid: Vec3[] = [];
   const start = await env.reset(reset);
   const goal = options.goal ?? start.goal;
   let observation = start.observation;
@@ -64,7 +76,7 @@ export async function rollout(env: Env, policy: Policy, reset: ResetOptions, opt
   let failureReason: string | undefined;
   for (let k = 1; k <= maxSteps; k++) {
     const t0 = performance.now();
-    const out = await policy.act(observation, goal);
+    const out = await policy.act(observation, goal, avoid.length > 0 ? { avoidPositionsMetres: avoid } : undefined);
     const actMs = performance.now() - t0;
     const frame = pick(observation.cameras);
     const result = await env.step(out.action);
@@ -76,6 +88,7 @@ export async function rollout(env: Env, policy: Policy, reset: ResetOptions, opt
       done: result.done,
       actMs,
       ...(result.failureReason ? { failureReason: result.failureReason } : {}),
+      ...(result.refused ? { refused: true } : {}),
       ...(frame ? { frame } : {}),
     };
     steps.push(step);
@@ -85,6 +98,11 @@ export async function rollout(env: Env, policy: Policy, reset: ResetOptions, opt
       outcome = 'success';
       break;
     }
+    if (result.refused && onRefusal === 'retry' && !result.done) {
+      avoid = [...avoid, out.action.positionMetres];
+      continue;
+    }
+    avoid = [];
     if (result.failureReason) {
       outcome = 'failure';
       failureReason = result.failureReason;

@@ -14,7 +14,16 @@ export interface PolicyOutput {
   topVoxels: VoxelScore[];
 }
 
+export interface ActOptions {
+  /**
+   * Positions (world frame) whose actions the environment refused at this very observation:
+   * the policy should choose a position away from them (for PerAct: the best voxel more than
+   * one voxel from each). Policies without alternatives may ignore it.
+   */
+  avoidPositionsMetres?: readonly Vec3[];
+}
+
 /** Anything that picks the next-best action from an observation and a language goal. */
 export interface Policy {
-  act(observation: Observation, goal: string): Promise<PolicyOutput>;
+  act(observation: Observation, goal: string, options?: ActOptions): Promise<PolicyOutput>;
 }

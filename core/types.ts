@@ -82,6 +82,11 @@ export interface StepResult {
   done: boolean;
   /** Why the step failed (planner failure, unreachable, ...), when it did. */
   failureReason?: string;
+  /**
+   * The action was refused before anything moved (no motion plan reaches it): the scene is as
+   * it was and, unless `done`, the episode goes on. Environments that cannot tell leave it unset.
+   */
+  refused?: boolean;
 }
 
 /**

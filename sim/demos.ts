@@ -89,7 +89,8 @@ export async function runExpert(env: SimEnv): Promise<ExpertRun> {
     const result = await env.step(step.action);
     expertSteps++;
     if (result.failureReason) failureReason = `${step.label}: ${result.failureReason}`;
-    if (result.done) {
+    // A refused expert step would leave the script out of step with the scene: stop there too.
+    if (result.done || result.refused) {
       done = true;
       break;
     }

@@ -65,7 +65,9 @@ const MAX_STEPS_PER_WAYPOINT = 400;
  * The simulator as an `Env`: a task scene in MuJoCo, a kinematic Panda whose gripper is the
  * physics hand, four RGB-D cameras. `step` plans a path to the action's pose (around obstacles
  * unless it says to ignore collisions), drives the gripper along it, then opens or closes it.
- * Planner failures end the episode with their reason, as in RLBench.
+ * An action no path reaches is refused with its reason (`refused`, nothing moved, the episode
+ * goes on; RLBench ends the episode there, which `rollout` does by default); a failure while
+ * moving ends the episode.
  */
 export class SimEnv implements Env {
   readonly tasks: readonly string[] = TASK_NAMES;
@@ -188,6 +190,7 @@ export class SimEnv implements Env {
       seed: this.stepIndex,
     });
     let failureReason: string | undefined;
+    const refused = !plan.ok;
     if (!plan.ok) failureReason = `planner: ${plan.reason}: ${plan.detail}`;
     else {
       failureReason = this.followPath(plan.path);
@@ -200,8 +203,10 @@ export class SimEnv implements Env {
       }
     }
     const success = this.isSuccess();
-    this.done = success || failureReason !== undefined || this.stepIndex >= task.episodeLimit;
-    return { observation: this.observe(), success, done: this.done, ...(failureReason ? { failureReason } : {}) };
+    // A refused action moved nothing: the episode goes on (the caller decides whether to retry).
+    // A failure during execution left the scene changed: the episode ends.
+    this.done = success || (failureReason !== undefined && !refused) || this.stepIndex >= task.episodeLimit;
+    return { observation: this.observe(), success, done: this.done, ...(failureReason ? { failureReason } : {}), ...(refused ? { refused } : {}) };
   }
 
   /** Renders the cameras now and returns the current observation. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadPolicy, rollout, selectBackend, writeRolloutPng } from '../../agent/index.js';
 import { SimEnv } from '../../sim/index.js';
-import { backendOption, intOption, parseTasks } from './options.js';
+import { backendOption, intOption, parseTasks, refusalOption } from './options.js';
 
 export function registerAct(program: Command): void {
   program
@@ -14,6 +14,7 @@ export function registerAct(program: Command): void {
     .option('--seed <n>', 'episode seed (layout)', '900000')
     .option('--variation <n>', 'task variation')
     .option('--max-steps <n>', 'agent actions', '25')
+    .option('--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end')
     .option('--picture <png>', 'where to write the episode strip', 'act.png')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
     .action(async (o: Record<string, string | undefined>) => {
@@ -27,6 +28,7 @@ export function registerAct(program: Command): void {
         { task, seed: intOption(o.seed, '--seed', 0), ...(o.variation !== undefined ? { variation: intOption(o.variation, '--variation', 0) } : {}) },
         {
           maxSteps: intOption(o.maxSteps, '--max-steps', 1),
+          onRefusal: refusalOption(o.onRefusal),
           keepCamera: 'front',
           ...(o.goal ? { goal: o.goal } : {}),
           onStep: (s) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { checkSeedOverlap, evaluate, loadPolicy, reportMarkdown, selectBackend } from '../../agent/index.js';
 import { invalidArgument } from '../../core/index.js';
 import { SimEnv } from '../../sim/index.js';
-import { backendOption, intOption, parseTasks, progressWanted } from './options.js';
+import { backendOption, intOption, parseTasks, progressWanted, refusalOption } from './options.js';
 
 export function parseSeeds(value: unknown): number[] {
   const seeds = String(value).split(',').map((s) => Number(s.trim()));
@@ -21,6 +21,7 @@ export function registerEval(program: Command): void {
     .option('--episodes <n>', 'episodes per task and seed block', '25')
     .option('--seeds <list>', 'seed blocks (episode k of block b has seed b*100000+k); must differ from the demos\'', '1000')
     .option('--max-steps <n>', 'agent actions per episode', '25')
+    .option('--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end')
     .option('--pictures <n>', 'picture strips per task and block', '1')
     .option('--out <dir>', 'results folder (default RUN/eval)')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
@@ -46,6 +47,7 @@ export function registerEval(program: Command): void {
         episodes,
         seeds,
         maxSteps: intOption(o.maxSteps, '--max-steps', 1),
+        onRefusal: refusalOption(o.onRefusal),
         picturesPerTask: intOption(o.pictures, '--pictures', 0),
         outDir,
         onEpisode: (e, done) => {

@@ -41,3 +41,10 @@ export function parseTasks(value: unknown): string[] {
   }
   return [...new Set(names)];
 }
+
+/** --on-refusal: end | retry. */
+export function refusalOption(value: unknown): 'end' | 'retry' {
+  const v = String(value ?? 'end');
+  if (v !== 'end' && v !== 'retry') throw invalidArgument('--on-refusal', `must be end or retry, got ${v}`);
+  return v;
+}

@@ -59,6 +59,30 @@ describe('rollout', () => {
     expect(result.outcome).toBe('failure');
     expect(result.failureReason).toMatch(/planner: unreachable/);
     expect(result.steps).toHaveLength(1);
+    expect(result.steps[0].refused).toBe(true);
+  });
+
+  it('with onRefusal retry, asks again avoiding the refused positions, and the expert then succeeds', async () => {
+    // First a refused action (out of reach), then the expert: the episode goes on after the refusal.
+    const expert = new ExpertPolicy(env);
+    const avoided: number[][][] = [];
+    let calls = 0;
+    const policy: Policy = {
+      act: async (o, goal, options) => {
+        avoided.push((options?.avoidPositionsMetres ?? []).map((p) => [...p]));
+        calls++;
+        if (calls === 1) return { action: { ...(await stayPolicy.act(o, '')).action, positionMetres: [2, 2, 1] }, topVoxels: [] };
+        return expert.act({ ...o, step: o.step - 1 });
+      },
+    };
+    const result = await rollout(env, policy, { task: 'pick_and_lift', seed: 11 }, { onRefusal: 'retry' });
+    expect(result.steps[0].refused).toBe(true);
+    expect(result.steps[0].failureReason).toMatch(/planner: unreachable/);
+    expect(avoided[1]).toEqual([[2, 2, 1]]);
+    expect(avoided[2]).toEqual([]);
+    expect(result.outcome).toBe('success');
+    expect(result.steps).toHaveLength(4);
+    await expect(rollout(env, policy, { task: 'pick_and_lift', seed: 11 }, { onRefusal: 'again' as 'retry' })).rejects.toThrow(/onRefusal/);
   });
 });
 

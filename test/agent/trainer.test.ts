@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestCheckpoint, loadCheckpoint, loadPolicy, train, type TrainOptions } from '../../agent/index.js';
-import { generateDemos } from '../../sim/index.js';
+import { generateDemos, SimEnv } from '../../sim/index.js';
 
 // A network small enough to train in seconds: 16^3 voxels, 64 tokens, 16 latents.
 const TINY = { gridSize: 16, patchSize: 4, voxelTokenDim: 32, proprioFeatureDim: 8, languageEmbedDim: 8, numLatents: 16, latentDim: 32, selfAttentionLayers: 1, selfHeads: 2, selfHeadDim: 16, crossHeadDim: 16, headHidden: [64, 32] as [number, number] };
@@ -96,6 +96,24 @@ describe('train', () => {
     expect(policy.spec.gridSize).toBe(16);
     await expect(readFile(join(dir, 'straight', 'loss.png'))).resolves.toBeInstanceOf(Buffer);
     await expect(readFile(join(dir, 'straight', 'accuracy.png'))).resolves.toBeInstanceOf(Buffer);
+  });
+
+  it('a loaded policy steps around positions it is asked to avoid', async () => {
+    const { policy } = await loadPolicy(join(dir, 'straight'));
+    const env = new SimEnv();
+    try {
+      const { observation, goal } = await env.reset({ task: 'reach_target', seed: 5 });
+      const first = await policy.act(observation, goal);
+      const second = await policy.act(observation, goal, { avoidPositionsMetres: [first.action.positionMetres] });
+      const voxel = (p: readonly number[]) => policy.encoder.codec.positionToVoxel(p);
+      const a = voxel(first.action.positionMetres);
+      const b = voxel(second.action.positionMetres);
+      expect(Math.max(...a.map((x, i) => Math.abs(x - b[i])))).toBeGreaterThan(1);
+      expect(second.action.quaternion).toEqual(first.action.quaternion);
+      await expect(policy.act(observation, goal, { avoidPositionsMetres: [[0, 0] as unknown as [number, number, number]] })).rejects.toThrow(/avoidPositionsMetres\[0\]/);
+    } finally {
+      await env.close();
+    }
   });
 
   it('rejects bad options naming them', async () => {
