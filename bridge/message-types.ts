@@ -84,7 +84,7 @@ const SERVICES: Record<string, { request: MessageDef; response: MessageDef }> = 
   },
   'peract_msgs/Execute': {
     request: [f('target', 'geometry_msgs/PoseStamped'), f('gripper_open', 'bool'), f('ignore_collisions', 'bool')],
-    response: [f('success', 'bool'), f('message', 'string'), f('task_success', 'bool'), f('done', 'bool'), f('step', 'int32')],
+    response: [f('success', 'bool'), f('message', 'string'), f('task_success', 'bool'), f('done', 'bool'), f('refused', 'bool'), f('step', 'int32')],
   },
   'peract_msgs/Act': {
     request: [f('goal', 'string'), f('execute', 'bool')],

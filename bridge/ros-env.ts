@@ -392,6 +392,7 @@ export class RosEnv implements Env {
     let success = false;
     let done = false;
     let failureReason: string | undefined;
+    let refused = false;
     const target = { header: { frame_id: this.config.worldFrame, stamp: { sec: 0, nanosec: 0 } }, pose: poseMsg({ positionMetres: a.positionMetres, quaternion: a.quaternion }) };
     let since = performance.now();
     if (cmd.mode === 'service') {
@@ -399,6 +400,8 @@ export class RosEnv implements Env {
       success = Boolean(r.task_success);
       done = Boolean(r.done);
       if (!r.success) failureReason = String(r.message);
+      // Robots that say so (peract_msgs/Execute's `refused`): the action never started.
+      refused = !r.success && r.refused === true;
       since = this.lastAnswerMs;
     } else {
       new Topic({ ros: this.ros, name: cmd.poseTopic, messageType: 'geometry_msgs/PoseStamped' }).publish(target);
@@ -413,7 +416,13 @@ export class RosEnv implements Env {
       since = performance.now();
     }
     const observation = await this.observe(since);
-    return { observation, success, done: done || failureReason !== undefined, ...(failureReason ? { failureReason } : {}) };
+    return {
+      observation,
+      success,
+      done: done || (failureReason !== undefined && !refused),
+      ...(failureReason ? { failureReason } : {}),
+      ...(refused ? { refused } : {}),
+    };
   }
 
   /** Asks the robot's success service (false when it has none). */

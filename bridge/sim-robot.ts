@@ -196,15 +196,15 @@ export class SimRobot {
     }
   }
 
-  private async execute(action: Action): Promise<{ success: boolean; message: string; task_success: boolean; done: boolean; step: number }> {
+  private async execute(action: Action): Promise<{ success: boolean; message: string; task_success: boolean; done: boolean; refused: boolean; step: number }> {
     return this.exclusive(async () => {
-      if (this.episodeDone) return { success: false, message: 'the episode is done: call /peract/reset', task_success: this.env.isSuccess(), done: true, step: this.stepCount };
+      if (this.episodeDone) return { success: false, message: 'the episode is done: call /peract/reset', task_success: this.env.isSuccess(), done: true, refused: false, step: this.stepCount };
       const r = await this.env.step(action);
       this.stepCount++;
       this.episodeDone = r.done;
       this.gripperOpenState = r.observation.gripperOpen;
       setImmediate(() => this.publishState());
-      return { success: r.failureReason === undefined, message: r.failureReason ?? 'ok', task_success: r.success, done: r.done, step: this.stepCount };
+      return { success: r.failureReason === undefined, message: r.failureReason ?? 'ok', task_success: r.success, done: r.done, refused: r.refused === true, step: this.stepCount };
     });
   }
 

@@ -62,6 +62,20 @@ describe('RosEnv against peract serve', () => {
     }
   });
 
+  it('passes a refusal through: nothing moved, the episode goes on', async () => {
+    const env = await RosEnv.connect({ url: bridge.url });
+    try {
+      const start = await env.reset({ task: 'pick_and_lift', seed: 5 });
+      const r = await env.step({ ...start.observation.gripperPose, positionMetres: [2.3, 0.5, 0.5], gripperOpen: true, ignoreCollisions: false });
+      expect(r.refused).toBe(true);
+      expect(r.done).toBe(false);
+      expect(r.failureReason).toMatch(/planner: unreachable/);
+      expect(r.observation.gripperPose.positionMetres[0]).toBeCloseTo(start.observation.gripperPose.positionMetres[0], 3);
+    } finally {
+      await env.close();
+    }
+  });
+
   it('takes camera poses from a calibration file as well as from tf', async () => {
     const tfEnv = await RosEnv.connect({ url: bridge.url });
     const viaTf = await tfEnv.observe();

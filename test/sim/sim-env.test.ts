@@ -133,16 +133,26 @@ describe('SimEnv determinism', () => {
 });
 
 describe('SimEnv failures', () => {
-  it('an unreachable target ends the episode with a reason instead of throwing', async () => {
+  it('an unreachable target is refused with a reason instead of throwing; nothing moves and the episode goes on', async () => {
     await env.reset({ task: 'pick_and_lift', variation: 0, seed: 1 });
     const before = env.physics.handPose();
     const r = await env.step({ positionMetres: [2.3, 0.5, 0.5], quaternion: DOWN, gripperOpen: true, ignoreCollisions: false });
-    expect(r.done).toBe(true);
+    expect(r.refused).toBe(true);
+    expect(r.done).toBe(false);
     expect(r.success).toBe(false);
     expect(r.failureReason).toMatch(/^planner: unreachable/);
     expect(r.observation.step).toBe(1);
     expect(r.observation.gripperPose).toEqual(before);
-    // A finished episode refuses further steps until reset.
+    // The refusal counted as a step; the next action executes.
+    const next = await env.step(stayPut(env));
+    expect(next.refused).toBeUndefined();
+    expect(next.observation.step).toBe(2);
+  });
+
+  it('a finished episode refuses further steps until reset', async () => {
+    await env.reset({ task: 'pick_and_lift', variation: 0, seed: 1 });
+    const blind = await env.step({ positionMetres: [0.5, 0, -0.1], quaternion: DOWN, gripperOpen: true, ignoreCollisions: true });
+    expect(blind.done).toBe(true);
     const err = await env.step(stayPut(env)).then(
       () => null,
       (e: unknown) => e,
@@ -154,13 +164,14 @@ describe('SimEnv failures', () => {
   it('a goal inside the table fails in the planner (collision-aware) or in execution (ignoring collisions)', async () => {
     await env.reset({ task: 'pick_and_lift', variation: 0, seed: 1 });
     const careful = await env.step({ positionMetres: [0.5, 0, -0.1], quaternion: DOWN, gripperOpen: true, ignoreCollisions: false });
-    expect(careful.done).toBe(true);
+    expect(careful.refused).toBe(true);
     expect(careful.success).toBe(false);
     expect(careful.failureReason).toMatch(/^planner: collision.*table/);
 
     await env.reset({ task: 'pick_and_lift', variation: 0, seed: 1 });
     const blind = await env.step({ positionMetres: [0.5, 0, -0.1], quaternion: DOWN, gripperOpen: true, ignoreCollisions: true });
     expect(blind.done).toBe(true);
+    expect(blind.refused).toBeUndefined();
     expect(blind.success).toBe(false);
     expect(blind.failureReason).toMatch(/^execution: .*blocked/);
     // The table (top at z = 0, 5 cm thick) stopped the hand far above the goal.
