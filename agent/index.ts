@@ -11,4 +11,5 @@ export * from './trainer.js';
 export * from './data/sample-index.js';
 export * from './load-policy.js';
 export * from './evaluate.js';
+export * from './dataset-accuracy.js';
 export * from './pictures/index.js';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAccuracy } from './accuracy.js';
 import { registerAct } from './act.js';
 import { registerCurves } from './curves.js';
 import { registerDemos } from './demos.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerDemos(program);
   registerTrain(program);
   registerEval(program);
+  registerAccuracy(program);
   registerAct(program);
   registerServe(program);
   registerRun(program);

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestCheckpoint, loadCheckpoint, loadPolicy, train, type TrainOptions } from '../../agent/index.js';
+import { accuracyMarkdown, datasetAccuracy, latestCheckpoint, loadCheckpoint, loadPolicy, train, type TrainOptions } from '../../agent/index.js';
 import { generateDemos, SimEnv } from '../../sim/index.js';
 
 // A network small enough to train in seconds: 16^3 voxels, 64 tokens, 16 latents.
@@ -114,6 +114,19 @@ describe('train', () => {
     } finally {
       await env.close();
     }
+  });
+
+  it('measures per-task accuracy on a dataset, as a table with the same numbers', async () => {
+    const { policy } = await loadPolicy(join(dir, 'straight'));
+    const all = await datasetAccuracy(policy, { data: [data] });
+    expect(all.map((r) => r.task)).toEqual(['reach_target']);
+    expect(all[0].samples).toBeGreaterThan(1);
+    for (const v of Object.values(all[0].accuracy)) expect(v).toBeGreaterThanOrEqual(0);
+    expect(all[0].accuracy.translationNear).toBeGreaterThanOrEqual(all[0].accuracy.translation);
+    const one = await datasetAccuracy(policy, { data: [data], perTask: 1, keyframeStatesOnly: true });
+    expect(one[0].samples).toBe(1);
+    expect(accuracyMarkdown(all)).toContain(`| reach_target | ${all[0].samples} | ${(100 * all[0].accuracy.translation).toFixed(1)} |`);
+    await expect(datasetAccuracy(policy, { data: [data], perTask: 0 })).rejects.toThrow(/perTask/);
   });
 
   it('rejects bad options naming them', async () => {
