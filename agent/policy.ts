@@ -9,6 +9,11 @@ import type { AgentSpec } from './spec.js';
 export interface PeractPolicyOptions {
   /** How many of the best translation voxels to report (for viewers). Default 10. */
   topK?: number;
+  /**
+   * Position = the probability-weighted mean of the voxel centres in the 3x3x3 window around the
+   * best voxel (sub-voxel precision) instead of the best voxel's centre. Default true.
+   */
+  subVoxel?: boolean;
 }
 
 /**
@@ -18,6 +23,7 @@ export interface PeractPolicyOptions {
 export class PeractPolicy implements Policy {
   readonly encoder: SampleEncoder;
   private readonly topK: number;
+  private readonly subVoxel: boolean;
 
   constructor(
     readonly net: PeractNetwork,
@@ -26,6 +32,7 @@ export class PeractPolicy implements Policy {
   ) {
     this.encoder = new SampleEncoder(spec);
     this.topK = options.topK ?? 10;
+    this.subVoxel = options.subVoxel ?? true;
   }
 
   async act(observation: Observation, goal: string, options: ActOptions = {}): Promise<PolicyOutput> {
@@ -49,10 +56,11 @@ export class PeractPolicy implements Policy {
         language: tf.tensor(input.language, [1, input.language.length], 'int32'),
       });
       // Reduce on the tensor side: reading the whole heatmap back costs more than the network.
-      const probs = tf.softmax(out.translation);
+      const probs = tf.reshape(tf.softmax(out.translation), [v ** 3]);
       const top = tf.topk(probs, k);
-      return [top.indices, top.values, tf.argMax(out.rotation, 2), tf.argMax(out.gripper, 1), tf.argMax(out.collision, 1)];
+      return [top.indices, top.values, tf.argMax(out.rotation, 2), tf.argMax(out.gripper, 1), tf.argMax(out.collision, 1), probs];
     });
+    const heatmap = picked.pop() as tf.Tensor1D;
     const [indices, values, rotation, gripper, collision] = picked.map((t) => t.dataSync());
     picked.forEach((t) => t.dispose());
     const near = (a: readonly number[], b: readonly number[]): boolean => a.every((x, j) => Math.abs(x - b[j]) <= 1);
@@ -66,6 +74,33 @@ export class PeractPolicy implements Policy {
       gripperOpen: gripper[0] === 1 ? 1 : 0,
       ignoreCollisions: collision[0] === 1 ? 1 : 0,
     });
+    try {
+      if (this.subVoxel) action.positionMetres = this.windowMean(heatmap, allowed[0].voxel);
+    } finally {
+      heatmap.dispose();
+    }
     return { action, topVoxels };
+  }
+
+  /** Probability-weighted mean of the voxel centres in the 3x3x3 window (inside the grid) around `voxel`. */
+  private windowMean(heatmap: tf.Tensor1D, voxel: readonly [number, number, number]): [number, number, number] {
+    const v = this.spec.gridSize;
+    const cells: [number, number, number][] = [];
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dz = -1; dz <= 1; dz++) {
+          const c: [number, number, number] = [voxel[0] + dx, voxel[1] + dy, voxel[2] + dz];
+          if (c.every((i) => i >= 0 && i < v)) cells.push(c);
+        }
+      }
+    }
+    const weights = tf.tidy(() => tf.gather(heatmap, tf.tensor1d(cells.map((c) => this.encoder.codec.flatIndex(c)), 'int32')).dataSync()) as Float32Array;
+    const sum = weights.reduce((a, b) => a + b, 0);
+    const mean: [number, number, number] = [0, 0, 0];
+    cells.forEach((c, i) => {
+      const centre = voxelCentre(c, this.spec.bounds, v);
+      for (let a = 0; a < 3; a++) mean[a] += (weights[i] / sum) * centre[a];
+    });
+    return mean;
   }
 }

@@ -9,6 +9,7 @@ export function registerAct(program: Command): void {
     .command('act')
     .description('run one simulated episode with a goal typed by the user')
     .requiredOption('--checkpoint <run>', 'run folder or checkpoint folder')
+    .option('--no-sub-voxel', 'act at the best voxel\'s centre instead of the probability-weighted mean of its 3x3x3 window')
     .requiredOption('--task <name>', 'the scene to load')
     .option('--goal <text>', 'the language goal (default: the task\'s own goal)')
     .option('--seed <n>', 'episode seed (layout)', '900000')
@@ -17,10 +18,10 @@ export function registerAct(program: Command): void {
     .option('--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end')
     .option('--picture <png>', 'where to write the episode strip', 'act.png')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
-    .action(async (o: Record<string, string | undefined>) => {
+    .action(async (o: Record<string, string | boolean | undefined>) => {
       const [task] = parseTasks(o.task);
       await selectBackend(backendOption(o.backend));
-      const { policy } = await loadPolicy(String(o.checkpoint));
+      const { policy } = await loadPolicy(String(o.checkpoint), { subVoxel: o.subVoxel !== false });
       const env = new SimEnv();
       const result = await rollout(
         env,
@@ -30,7 +31,7 @@ export function registerAct(program: Command): void {
           maxSteps: intOption(o.maxSteps, '--max-steps', 1),
           onRefusal: refusalOption(o.onRefusal),
           keepCamera: 'front',
-          ...(o.goal ? { goal: o.goal } : {}),
+          ...(typeof o.goal === 'string' && o.goal ? { goal: o.goal } : {}),
           onStep: (s) => {
             const p = s.action.positionMetres.map((v) => v.toFixed(3)).join(', ');
             console.log(`step ${s.step}: move to [${p}] gripper ${s.action.gripperOpen ? 'open' : 'closed'}${s.action.ignoreCollisions ? ', straight' : ''}${s.failureReason ? ` -> ${s.failureReason}` : ''}`);

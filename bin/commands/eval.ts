@@ -17,6 +17,7 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('evaluate a trained agent in the simulator: per-task success table (Markdown + JSON) and pictures')
     .requiredOption('--checkpoint <run>', 'run folder (its newest checkpoint) or checkpoint folder')
+    .option('--no-sub-voxel', 'act at the best voxel\'s centre instead of the probability-weighted mean of its 3x3x3 window')
     .option('--tasks <list>', 'all, or task names comma-separated', 'all')
     .option('--episodes <n>', 'episodes per task and seed block', '25')
     .option('--seeds <list>', 'seed blocks (episode k of block b has seed b*100000+k); must differ from the demos\'', '1000')
@@ -31,7 +32,7 @@ export function registerEval(program: Command): void {
       const episodes = intOption(o.episodes, '--episodes', 1);
       const seeds = parseSeeds(o.seeds);
       const { name: backend } = await selectBackend(backendOption(o.backend));
-      const { policy, config, dir } = await loadPolicy(String(o.checkpoint));
+      const { policy, config, dir } = await loadPolicy(String(o.checkpoint), { subVoxel: o.subVoxel !== false });
       const demoSeeds = JSON.parse(String(config.training.demoSeeds ?? '{}')) as Record<string, string>;
       checkSeedOverlap(demoSeeds, tasks, episodes, seeds);
       console.error(`evaluating ${dir} (step ${config.step}) on ${backend}: ${tasks.length} tasks x ${seeds.length} blocks x ${episodes} episodes`);

@@ -9,6 +9,7 @@ export function registerRun(program: Command): void {
     .description('run the agent on whatever robot a rosbridge server exposes (ours or a real arm), step by step')
     .requiredOption('--rosbridge <url>', 'rosbridge WebSocket, e.g. ws://127.0.0.1:9090')
     .requiredOption('--checkpoint <run>', 'run folder or checkpoint folder')
+    .option('--no-sub-voxel', 'act at the best voxel\'s centre instead of the probability-weighted mean of its 3x3x3 window')
     .requiredOption('--goal <text>', 'the language goal')
     .option('--config <file>', 'RosEnv configuration (topics, encodings, extrinsics, command interface); flags override it')
     .option('--token <token>', 'authentication token of the server')
@@ -19,7 +20,7 @@ export function registerRun(program: Command): void {
       const overrides = { url: String(o.rosbridge), ...(typeof o.token === 'string' ? { token: o.token } : {}) };
       const config = typeof o.config === 'string' ? await loadRosEnvConfig(o.config, overrides) : parseRosEnvConfig(overrides, 'flags');
       await selectBackend(backendOption(o.backend));
-      const { policy, dir } = await loadPolicy(String(o.checkpoint));
+      const { policy, dir } = await loadPolicy(String(o.checkpoint), { subVoxel: o.subVoxel !== false });
       console.error(`agent ${dir}; robot at ${config.url}${o.dryRun ? ' (dry run: nothing is sent)' : ''}`);
       const env = await RosEnv.connect(config);
       const controller = new AbortController();

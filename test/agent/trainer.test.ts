@@ -110,6 +110,13 @@ describe('train', () => {
       const b = voxel(second.action.positionMetres);
       expect(Math.max(...a.map((x, i) => Math.abs(x - b[i])))).toBeGreaterThan(1);
       expect(second.action.quaternion).toEqual(first.action.quaternion);
+      // Sub-voxel position (the default): inside the best voxel's 3x3x3 window, not its centre.
+      const centres = (await loadPolicy(join(dir, 'straight'), { subVoxel: false })).policy;
+      const plain = await centres.act(observation, goal);
+      expect(plain.action.positionMetres).toEqual(plain.topVoxels[0].positionMetres);
+      const voxelMetres = 0.8 / 16;
+      first.action.positionMetres.forEach((x, i) => expect(Math.abs(x - plain.action.positionMetres[i])).toBeLessThanOrEqual(voxelMetres + 1e-9));
+      expect(first.action.positionMetres).not.toEqual(plain.action.positionMetres);
       await expect(policy.act(observation, goal, { avoidPositionsMetres: [[0, 0] as unknown as [number, number, number]] })).rejects.toThrow(/avoidPositionsMetres\[0\]/);
     } finally {
       await env.close();
