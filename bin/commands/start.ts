@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPolicy, rollout, selectBackend, writeRolloutPng } from '../../agent/index.js';
 import { episodeSeed } from '../../core/index.js';
 import { SimEnv, TASK_NAMES } from '../../sim/index.js';
-import { backendOption, intOption } from './options.js';
+import { backendOption, intOption, refusalOption } from './options.js';
 
 /** The model committed with the repository (trained by the commands in the README). */
 export const SHIPPED_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'peract-cpu');
@@ -19,8 +19,10 @@ export function registerStart(program: Command): void {
     .option('--checkpoint <dir>', 'checkpoint or run folder', SHIPPED_MODEL)
     .option('--episodes <n>', 'episodes, one task after another', '5')
     .option('--out <dir>', 'where the pictures go', join('out', 'start'))
+    .option('--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
     .action(async (o: Record<string, string | undefined>) => {
+      const onRefusal = refusalOption(o.onRefusal);
       const episodes = intOption(o.episodes, '--episodes', 1);
       const { name: backend } = await selectBackend(backendOption(o.backend));
       const { policy, config, dir } = await loadPolicy(String(o.checkpoint));
@@ -34,7 +36,7 @@ export function registerStart(program: Command): void {
         // Spread the episodes over the tasks, choosing them deterministically.
         const task = TASK_NAMES[(k * 3) % TASK_NAMES.length];
         const seed = episodeSeed(START_SEED_BLOCK, k);
-        const result = await rollout(env, policy, { task, seed }, { keepCamera: 'front' });
+        const result = await rollout(env, policy, { task, seed }, { keepCamera: 'front', onRefusal });
         console.log(`\n[${k + 1}/${episodes}] ${task} (seed ${seed}): "${result.goal}"`);
         for (const s of result.steps) {
           const p = s.action.positionMetres.map((v) => v.toFixed(3)).join(', ');
