@@ -100,6 +100,12 @@ export function registerTrain(program: Command): void {
             `rotation ${(100 * val.rotation).toFixed(0)}% gripper ${(100 * val.gripper).toFixed(0)}% collision ${(100 * val.collision).toFixed(0)}%`,
         );
       }
+      if (result.step < steps && schedule === 'cosine') {
+        console.log(
+          `stopped by --max-minutes at step ${result.step} of ${steps}, before the cosine schedule reached its floor: ` +
+            `rerun the same command to finish, or size --steps to the time (${(result.seconds / Math.max(1, result.step - result.startStep)).toFixed(2)} s a step here)`,
+        );
+      }
       console.log(`run folder: ${result.runDir} (loss.png, accuracy.png, metrics.jsonl, checkpoints/)`);
     });
 }
