@@ -61,7 +61,8 @@ export async function datasetAccuracy(policy: PeractPolicy, options: DatasetAccu
       options.onProgress?.(done, total);
     }
     const n = Math.max(1, ids.length);
-    out.push({ task, samples: ids.length, accuracy: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) as unknown as Accuracy });
+    for (const k of Object.keys(sums) as (keyof Accuracy)[]) sums[k] /= n;
+    out.push({ task, samples: ids.length, accuracy: sums });
   }
   return out;
 }

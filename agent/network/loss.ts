@@ -51,16 +51,24 @@ export interface LossOptions {
   rotationSigmaBins?: number;
 }
 
-/** Soft circular targets [N, bins]: a normalised Gaussian (in bins, wrapped) around each label. */
-export function circularGaussianTargets(labels: tf.Tensor1D, bins: number, sigmaBins: number): tf.Tensor2D {
+/**
+ * [N, bins] rows of a normalised Gaussian of `sigma` bins around each label; with `wrap` the
+ * distance goes around the circle (rotation bins), without it stops at the ends (voxel axes).
+ */
+function gaussianRows(labels: tf.Tensor, bins: number, sigma: number, wrap: boolean): tf.Tensor2D {
   return tf.tidy(() => {
-    const N = labels.shape[0];
+    const N = labels.shape[0] as number;
     const axis = tf.reshape(tf.range(0, bins, 1, 'float32'), [1, bins]);
     const d = tf.abs(tf.sub(axis, tf.reshape(tf.cast(labels, 'float32'), [N, 1])));
-    const wrapped = tf.minimum(d, tf.sub(bins, d));
-    const g = tf.exp(tf.div(tf.neg(tf.square(wrapped)), 2 * sigmaBins * sigmaBins));
+    const distance = wrap ? tf.minimum(d, tf.sub(bins, d)) : d;
+    const g = tf.exp(tf.div(tf.neg(tf.square(distance)), 2 * sigma * sigma));
     return tf.div(g, tf.sum(g, 1, true));
   });
+}
+
+/** Soft circular targets [N, bins]: a normalised Gaussian (in bins, wrapped) around each label. */
+export function circularGaussianTargets(labels: tf.Tensor1D, bins: number, sigmaBins: number): tf.Tensor2D {
+  return gaussianRows(labels, bins, sigmaBins, true);
 }
 
 /** Mean over rows of -sum(target * log softmax(logits)). */
@@ -79,12 +87,7 @@ export function gaussianTargets(flat: tf.Tensor1D, grid: number, sigmaVoxels: nu
     const x = tf.floorDiv(flat, V * V);
     const y = tf.floorDiv(tf.mod(flat, V * V), V);
     const z = tf.mod(flat, V);
-    const axis = tf.reshape(tf.range(0, V, 1, 'float32'), [1, V]);
-    const profile = (c: tf.Tensor): tf.Tensor2D => {
-      const d = tf.sub(axis, tf.reshape(tf.cast(c, 'float32'), [B, 1]));
-      const g = tf.exp(tf.div(tf.neg(tf.square(d)), 2 * sigmaVoxels * sigmaVoxels));
-      return tf.div(g, tf.sum(g, 1, true));
-    };
+    const profile = (c: tf.Tensor): tf.Tensor2D => gaussianRows(c, V, sigmaVoxels, false);
     const gx = tf.reshape(profile(x), [B, V, 1]);
     const gy = tf.reshape(profile(y), [B, 1, V]);
     const gxy = tf.reshape(tf.mul(gx, gy), [B, V * V, 1]);

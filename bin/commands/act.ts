@@ -2,20 +2,20 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { loadPolicy, rollout, selectBackend, writeRolloutPng } from '../../agent/index.js';
 import { SimEnv } from '../../sim/index.js';
-import { backendOption, intOption, parseTasks, refusalOption } from './options.js';
+import { backendOption, intOption, NO_SUB_VOXEL_FLAG, ON_REFUSAL_FLAG, parseTasks, refusalOption } from './options.js';
 
 export function registerAct(program: Command): void {
   program
     .command('act')
     .description('run one simulated episode with a goal typed by the user')
     .requiredOption('--checkpoint <run>', 'run folder or checkpoint folder')
-    .option('--no-sub-voxel', 'act at the best voxel\'s centre instead of the probability-weighted mean of its 3x3x3 window')
+    .option(...NO_SUB_VOXEL_FLAG)
     .requiredOption('--task <name>', 'the scene to load')
     .option('--goal <text>', 'the language goal (default: the task\'s own goal)')
     .option('--seed <n>', 'episode seed (layout)', '900000')
     .option('--variation <n>', 'task variation')
     .option('--max-steps <n>', 'agent actions', '25')
-    .option('--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end')
+    .option(...ON_REFUSAL_FLAG)
     .option('--picture <png>', 'where to write the episode strip', 'act.png')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
     .action(async (o: Record<string, string | boolean | undefined>) => {

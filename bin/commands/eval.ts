@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { checkSeedOverlap, evaluate, loadPolicy, reportMarkdown, selectBackend } from '../../agent/index.js';
 import { invalidArgument } from '../../core/index.js';
 import { SimEnv } from '../../sim/index.js';
-import { backendOption, intOption, parseTasks, progressWanted, refusalOption } from './options.js';
+import { backendOption, intOption, NO_SUB_VOXEL_FLAG, ON_REFUSAL_FLAG, parseTasks, progressWanted, refusalOption } from './options.js';
 
 export function parseSeeds(value: unknown): number[] {
   const seeds = String(value).split(',').map((s) => Number(s.trim()));
@@ -17,12 +17,12 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('evaluate a trained agent in the simulator: per-task success table (Markdown + JSON) and pictures')
     .requiredOption('--checkpoint <run>', 'run folder (its newest checkpoint) or checkpoint folder')
-    .option('--no-sub-voxel', 'act at the best voxel\'s centre instead of the probability-weighted mean of its 3x3x3 window')
+    .option(...NO_SUB_VOXEL_FLAG)
     .option('--tasks <list>', 'all, or task names comma-separated', 'all')
     .option('--episodes <n>', 'episodes per task and seed block', '25')
     .option('--seeds <list>', 'seed blocks (episode k of block b has seed b*100000+k); must differ from the demos\'', '1000')
     .option('--max-steps <n>', 'agent actions per episode', '25')
-    .option('--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end')
+    .option(...ON_REFUSAL_FLAG)
     .option('--pictures <n>', 'picture strips per task and block', '1')
     .option('--out <dir>', 'results folder (default RUN/eval)')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')

@@ -42,6 +42,12 @@ export function parseTasks(value: unknown): string[] {
   return [...new Set(names)];
 }
 
+/** The --on-refusal flag of every command that runs episodes: `.option(...ON_REFUSAL_FLAG)`. */
+export const ON_REFUSAL_FLAG = ['--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end'] as const;
+
+/** The --no-sub-voxel flag of every command that loads a policy to act. */
+export const NO_SUB_VOXEL_FLAG = ['--no-sub-voxel', "act at the best voxel's centre instead of the probability-weighted mean of its 3x3x3 window"] as const;
+
 /** --on-refusal: end | retry. */
 export function refusalOption(value: unknown): 'end' | 'retry' {
   const v = String(value ?? 'end');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadPolicy, selectBackend } from '../../agent/index.js';
 import { formatRobotStep, loadRosEnvConfig, parseRosEnvConfig, RosEnv, runOnRobot } from '../../bridge/index.js';
-import { backendOption, intOption } from './options.js';
+import { backendOption, intOption, NO_SUB_VOXEL_FLAG } from './options.js';
 
 export function registerRun(program: Command): void {
   program
@@ -9,7 +9,7 @@ export function registerRun(program: Command): void {
     .description('run the agent on whatever robot a rosbridge server exposes (ours or a real arm), step by step')
     .requiredOption('--rosbridge <url>', 'rosbridge WebSocket, e.g. ws://127.0.0.1:9090')
     .requiredOption('--checkpoint <run>', 'run folder or checkpoint folder')
-    .option('--no-sub-voxel', 'act at the best voxel\'s centre instead of the probability-weighted mean of its 3x3x3 window')
+    .option(...NO_SUB_VOXEL_FLAG)
     .requiredOption('--goal <text>', 'the language goal')
     .option('--config <file>', 'RosEnv configuration (topics, encodings, extrinsics, command interface); flags override it')
     .option('--token <token>', 'authentication token of the server')

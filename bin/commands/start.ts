@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPolicy, rollout, selectBackend, writeRolloutPng } from '../../agent/index.js';
 import { episodeSeed } from '../../core/index.js';
 import { SimEnv, TASK_NAMES } from '../../sim/index.js';
-import { backendOption, intOption, refusalOption } from './options.js';
+import { backendOption, intOption, ON_REFUSAL_FLAG, refusalOption } from './options.js';
 
 /** The model committed with the repository (trained by the commands in the README). */
 export const SHIPPED_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'peract-cpu');
@@ -19,7 +19,7 @@ export function registerStart(program: Command): void {
     .option('--checkpoint <dir>', 'checkpoint or run folder', SHIPPED_MODEL)
     .option('--episodes <n>', 'episodes, one task after another', '5')
     .option('--out <dir>', 'where the pictures go', join('out', 'start'))
-    .option('--on-refusal <what>', 'a refused action (no path reaches it): end the episode (PerAct) or retry the next-best voxel', 'end')
+    .option(...ON_REFUSAL_FLAG)
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
     .action(async (o: Record<string, string | undefined>) => {
       const onRefusal = refusalOption(o.onRefusal);
