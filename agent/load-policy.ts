@@ -28,6 +28,7 @@ export async function loadPolicy(path: string, options: PeractPolicyOptions = {}
     gridSize: c.gridSize,
     rotationResolutionDeg: c.rotationResolutionDeg,
     tokenLength: c.tokenizer.length,
+    tokenizer: c.network.tokenizer,
     episodeLength: c.episodeLength ?? 25,
   });
   return { policy: new PeractPolicy(net, spec, options), config: c, dir };

@@ -103,7 +103,9 @@ export async function rollout(env: Env, policy: Policy, reset: ResetOptions, opt
       continue;
     }
     avoid = [];
-    if (result.failureReason) {
+    // A refusal ends the episode (PerAct's protocol), as does a failure the environment calls
+    // final; a move a contact stopped part way goes on from where the arm is.
+    if (result.failureReason && (result.refused || result.done)) {
       outcome = 'failure';
       failureReason = result.failureReason;
       break;

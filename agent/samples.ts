@@ -3,7 +3,7 @@ import {
   ActionCodec,
   augmentSe3,
   backProject,
-  tokenize,
+  tokenizeAs,
   Voxelizer,
   type ActionCode,
   type PointCloud,
@@ -53,7 +53,7 @@ export class SampleEncoder {
   }
 
   language(goal: string): Int32Array {
-    return tokenize(goal, this.spec.tokenLength).ids;
+    return tokenizeAs(this.spec.tokenizer, goal, this.spec.tokenLength).ids;
   }
 
   /** The input the policy sees for an observation (no augmentation). */

@@ -1,5 +1,5 @@
 import { assertPositiveInteger, invalidArgument } from '../core/index.js';
-import { checkBounds, type SceneBounds } from '../perception/index.js';
+import { checkBounds, checkTokenizerKind, type SceneBounds, type TokenizerKind } from '../perception/index.js';
 
 /**
  * How observations and actions are discretised for one agent: the voxel grid's bounds and size,
@@ -11,6 +11,8 @@ export interface AgentSpec {
   gridSize: number;
   rotationResolutionDeg: number;
   tokenLength: number;
+  /** How goals become token ids; a policy must use the tokenizer it was trained with. */
+  tokenizer: TokenizerKind;
   /** PerAct's proprio time `t = (1 - step / (episodeLength - 1)) * 2 - 1`. */
   episodeLength: number;
 }
@@ -28,6 +30,7 @@ export function agentSpec(partial: Partial<AgentSpec> & { gridSize: number }): A
     gridSize: partial.gridSize,
     rotationResolutionDeg: partial.rotationResolutionDeg ?? 5,
     tokenLength: partial.tokenLength ?? 77,
+    tokenizer: checkTokenizerKind(partial.tokenizer ?? 'words-v1', 'spec.tokenizer'),
     episodeLength: partial.episodeLength ?? 25,
   };
   assertPositiveInteger(spec.gridSize, 'spec.gridSize');

@@ -129,7 +129,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   checkOptions(options);
   const { name: backend } = await selectBackend(options.backend);
   const config = resolveConfig(options.preset, options.network ?? {});
-  const spec = agentSpec({ gridSize: config.gridSize, bounds: options.bounds ?? TABLETOP_BOUNDS, tokenLength: config.languageLength });
+  const spec = agentSpec({ gridSize: config.gridSize, bounds: options.bounds ?? TABLETOP_BOUNDS, tokenLength: config.languageLength, tokenizer: config.tokenizer });
   const index = await buildSampleIndex(options.data);
   const hyper = { ...hyperParameters(options, backend), demoSeeds: JSON.stringify(demoSeeds(index.seeds)) };
   const datasets = await Promise.all(options.data.map(async (dir) => ({ dir, manifestSha256: sha256Hex(await readFile(join(dir, 'manifest.json'))) })));

@@ -85,14 +85,14 @@ async function presetForward(preset: PresetName, runs: number, warmup: number): 
   return figure;
 }
 
-async function presetTrainStep(preset: 'cpu' | 'peract', batchSize: number, runs: number): Promise<Figure> {
+async function presetTrainStep(preset: 'cpu' | 'peract', batchSize: number, runs: number, overrides: Partial<NetworkConfig> = {}, label = ''): Promise<Figure> {
   const name = await backend();
-  const config = resolveConfig(preset);
+  const config = resolveConfig(preset, overrides);
   const net = createNetwork(config, 1);
   const optimizer = new Optimizer();
   const batch = { input: input(config, batchSize, 3), targets: targets(config, batchSize, 4) };
   try {
-    return await timeIt(`network/${preset}/train-step-b${batchSize}`, () => trainStep(net, optimizer, batch), {
+    return await timeIt(`network/${preset}/train-step-b${batchSize}${label}`, () => trainStep(net, optimizer, batch), {
       runs,
       warmup: preset === 'cpu' ? 2 : 0,
       extra: { backend: name, preset, optimizer: 'lamb' },
@@ -199,6 +199,15 @@ export const benchmarks: Benchmark[] = [
   {
     name: 'network/cpu/train-step-b8',
     run: async () => [await presetTrainStep('cpu', 8, 6)],
+  },
+  {
+    // What the language grounding term costs a training step, against the same network without it.
+    name: 'network/cpu/grounding',
+    run: async () => {
+      const without = await presetTrainStep('cpu', 8, 6, { languageGrounding: false }, '/no-grounding');
+      const withIt = await presetTrainStep('cpu', 8, 6, {}, '/grounding');
+      return [without, withIt, { name: 'network/cpu/grounding-over-none', median: withIt.median / without.median, unit: 'ratio', backend: withIt.backend }];
+    },
   },
   {
     // Measured: the paper preset's training step does not fit wasm's heap in Node, even at batch

@@ -80,7 +80,10 @@ export interface StepResult {
   observation: Observation;
   success: boolean;
   done: boolean;
-  /** Why the step failed (planner failure, unreachable, ...), when it did. */
+  /**
+   * Why the step failed (planner failure, unreachable, a move stopped by a contact, ...), when it
+   * did. Unless `done` or `refused`, the action ran in part and the episode goes on from there.
+   */
   failureReason?: string;
   /**
    * The action was refused before anything moved (no motion plan reaches it): the scene is as

@@ -3,6 +3,7 @@ export * from './point-cloud.js';
 export * from './backproject.js';
 export * from './voxel-grid.js';
 export * from './tokenizer.js';
+export { WORDS_V1 } from './word-vocabulary.js';
 export * from './action-codes.js';
 export * from './augmentation.js';
 export * from './keyframes.js';

@@ -1,13 +1,46 @@
 import { assertPositiveInteger, invalidArgument } from '../core/index.js';
+import { WORDS_V1 } from './word-vocabulary.js';
 
 /**
- * The Perceiver byte tokenizer (as in Hugging Face's PerceiverTokenizer): UTF-8 bytes shifted by
- * the six special ids, `[CLS] bytes... [SEP]` then padding.
+ * Two tokenizers, both `[CLS] tokens... [SEP]` then padding, both after `normaliseGoal`:
+ *  - `perceiver-bytes` (as in Hugging Face's PerceiverTokenizer): UTF-8 bytes shifted by the six
+ *    special ids. The first checkpoints used it.
+ *  - `words-v1`: one token a word (runs of letters and digits), ids from a frozen vocabulary
+ *    (word-vocabulary.ts) and words outside it hashed into a few shared buckets. A colour name is
+ *    one embedding here instead of a spelling the network must first learn to read: trained
+ *    with bytes, the policy reached one of the three spheres in reach_target but picked it at
+ *    chance (DESIGN.md, language grounding).
  */
+export type TokenizerKind = 'perceiver-bytes' | 'words-v1';
+export const TOKENIZER_KINDS: readonly TokenizerKind[] = ['perceiver-bytes', 'words-v1'];
+
 export const SPECIAL_TOKENS = { PAD: 0, BOS: 1, EOS: 2, MASK: 3, CLS: 4, SEP: 5 } as const;
 export const BYTE_OFFSET = 6;
 export const VOCAB_SIZE = 256 + BYTE_OFFSET;
 export const DEFAULT_TOKEN_LENGTH = 77;
+/** Buckets shared by the words outside the `words-v1` vocabulary (FNV-1a hash of the word). */
+export const WORD_HASH_BUCKETS = 234;
+export const WORD_OFFSET = 6;
+export const WORD_VOCAB_SIZE = WORD_OFFSET + WORDS_V1.length + WORD_HASH_BUCKETS;
+
+const WORD_IDS = new Map(WORDS_V1.map((w, i) => [w, WORD_OFFSET + i]));
+
+/** Vocabulary size (embedding rows) of a tokenizer. */
+export function vocabSizeOf(kind: TokenizerKind): number {
+  return checkTokenizerKind(kind) === 'words-v1' ? WORD_VOCAB_SIZE : VOCAB_SIZE;
+}
+
+export function checkTokenizerKind(kind: unknown, field = 'tokenizer'): TokenizerKind {
+  if (!TOKENIZER_KINDS.includes(kind as TokenizerKind)) {
+    throw invalidArgument(field, `must be one of ${TOKENIZER_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  }
+  return kind as TokenizerKind;
+}
+
+/** Tokenizes with the given kind (what a checkpoint says it was trained with). */
+export function tokenizeAs(kind: TokenizerKind, goal: string, length = DEFAULT_TOKEN_LENGTH): Tokens {
+  return checkTokenizerKind(kind) === 'words-v1' ? tokenizeWords(goal, length) : tokenize(goal, length);
+}
 
 export interface Tokens {
   /** Token ids, exactly `length` of them. */
@@ -42,7 +75,31 @@ export function tokenize(goal: string, length = DEFAULT_TOKEN_LENGTH): Tokens {
   return { ids, validCount: bytes.length + 2, truncated, text };
 }
 
-/** Decodes ids back to text, skipping special tokens (for logs and tests). */
+/** The `words-v1` tokenizer: `[CLS] word ids... [SEP]`; words past `length - 2` are cut. */
+export function tokenizeWords(goal: string, length = DEFAULT_TOKEN_LENGTH): Tokens {
+  assertPositiveInteger(length, 'length', 2);
+  const text = normaliseGoal(goal);
+  const words = text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+  const room = length - 2;
+  const truncated = words.length > room;
+  const kept = truncated ? words.slice(0, room) : words;
+  const ids = new Int32Array(length);
+  ids[0] = SPECIAL_TOKENS.CLS;
+  kept.forEach((w, i) => (ids[i + 1] = wordId(w)));
+  ids[kept.length + 1] = SPECIAL_TOKENS.SEP;
+  return { ids, validCount: kept.length + 2, truncated, text };
+}
+
+/** A vocabulary word's id, or its hash bucket (ids after the vocabulary). */
+export function wordId(word: string): number {
+  const known = WORD_IDS.get(word);
+  if (known !== undefined) return known;
+  let h = 0x811c9dc5;
+  for (const byte of encoder.encode(word)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return WORD_OFFSET + WORDS_V1.length + (h % WORD_HASH_BUCKETS);
+}
+
+/** Decodes byte-tokenizer ids back to text, skipping special tokens (for logs and tests). */
 export function detokenize(ids: ArrayLike<number>): string {
   const bytes: number[] = [];
   for (let i = 0; i < ids.length; i++) {

@@ -89,8 +89,9 @@ export async function runExpert(env: SimEnv): Promise<ExpertRun> {
     const result = await env.step(step.action);
     expertSteps++;
     if (result.failureReason) failureReason = `${step.label}: ${result.failureReason}`;
-    // A refused expert step would leave the script out of step with the scene: stop there too.
-    if (result.done || result.refused) {
+    // A refused or contact-stopped expert step would leave the script out of step with the
+    // scene: stop there too.
+    if (result.done || result.failureReason) {
       done = true;
       break;
     }

@@ -24,6 +24,7 @@ import {
   obstaclesFromScene,
   PANDA_HOME_Q,
   planToAction,
+  solveIk,
   updateArmMeshes,
   type ArmMeshes,
   type HeldObject,
@@ -66,8 +67,10 @@ const MAX_STEPS_PER_WAYPOINT = 400;
  * physics hand, four RGB-D cameras. `step` plans a path to the action's pose (around obstacles
  * unless it says to ignore collisions), drives the gripper along it, then opens or closes it.
  * An action no path reaches is refused with its reason (`refused`, nothing moved, the episode
- * goes on; RLBench ends the episode there, which `rollout` does by default); a failure while
- * moving ends the episode.
+ * goes on; RLBench ends the episode there, which `rollout` does by default). A move that a
+ * contact stops (a collision-ignoring move into an object the hand cannot push) ends where it
+ * stopped, the gripper still acts, the step reports why, and the episode goes on, as in
+ * RLBench, whose physics never ends an episode for a contact.
  */
 export class SimEnv implements Env {
   readonly tasks: readonly string[] = TASK_NAMES;
@@ -194,18 +197,17 @@ export class SimEnv implements Env {
     if (!plan.ok) failureReason = `planner: ${plan.reason}: ${plan.detail}`;
     else {
       failureReason = this.followPath(plan.path);
-      if (!failureReason) {
-        if (action.gripperOpen !== this.gripperOpen) {
-          this.gripperOpen = action.gripperOpen;
-          world.setFingerOpening(action.gripperOpen ? FINGER_MAX_OPENING_METRES : 0);
-          this.runFrames(GRIPPER_FRAMES);
-        } else this.runFrames(HOLD_FRAMES_AFTER_MOVE);
-      }
+      // The gripper acts when the move ends, whether it arrived or a contact stopped it.
+      if (action.gripperOpen !== this.gripperOpen) {
+        this.gripperOpen = action.gripperOpen;
+        world.setFingerOpening(action.gripperOpen ? FINGER_MAX_OPENING_METRES : 0);
+        this.runFrames(GRIPPER_FRAMES);
+      } else this.runFrames(HOLD_FRAMES_AFTER_MOVE);
     }
     const success = this.isSuccess();
-    // A refused action moved nothing: the episode goes on (the caller decides whether to retry).
-    // A failure during execution left the scene changed: the episode ends.
-    this.done = success || (failureReason !== undefined && !refused) || this.stepIndex >= task.episodeLimit;
+    // Neither a refusal (nothing moved) nor a stop at a contact ends the episode: the caller
+    // decides (rollout's onRefusal).
+    this.done = success || this.stepIndex >= task.episodeLimit;
     return { observation: this.observe(), success, done: this.done, ...(failureReason ? { failureReason } : {}), ...(refused ? { refused } : {}) };
   }
 
@@ -285,12 +287,26 @@ export class SimEnv implements Env {
           // A held object or a contact can hold the hand a little off its target; carry on when close.
           const off = poseError(world.handPose(), target);
           if (off.metres < 0.005 && off.rad < 0.05) break;
+          this.stopAtContact(q);
           return `execution: the gripper was blocked ${(off.metres * 1000).toFixed(0)} mm from a waypoint`;
         }
       }
       this.q = q.slice();
     }
     return undefined;
+  }
+
+  /**
+   * Holds the hand where a contact stopped it and takes the arm's joints from that pose (IK from
+   * the waypoint it was heading for), so the next plan starts from where the arm really is.
+   */
+  private stopAtContact(headingFor: number[]): void {
+    const world = this.physics;
+    const hand = world.handPose();
+    world.setHandTarget(hand);
+    const ik = solveIk(hand, { seedQ: headingFor, restarts: 0 });
+    if (ik.ok) this.q = ik.q;
+    else if (ik.bestQ) this.q = ik.bestQ;
   }
 
   private runFrames(frames: number): void {

@@ -7,6 +7,7 @@ import {
   readFileVerified,
   readJsonChecked,
 } from '../../core/index.js';
+import type { TokenizerKind } from '../../perception/index.js';
 import { validateConfig, type NetworkConfig } from '../network/index.js';
 import { modelProblems, optimizerProblems, summarise } from './check.js';
 import { decodeSafetensors } from './safetensors.js';
@@ -61,8 +62,16 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
   const modelPath = join(dir, MODEL_FILE);
   const modelBytes = await readFileVerified(modelPath, stored.files[MODEL_FILE], 'checkpoint model weights');
   const model = decodeSafetensors(modelPath, modelBytes).tensors;
-  // Checkpoints written before network.axisLogits existed: the weights say whether they have the term.
-  const config: CheckpointConfig = { ...stored, network: { ...stored.network, axisLogits: stored.network.axisLogits ?? model.has('decoder.axes.w') } };
+  // Checkpoints written before these network fields existed: the weights say whether they have
+  // the term, the tokenizer record which tokenizer they read.
+  const n = stored.network;
+  const network = {
+    ...n,
+    axisLogits: n.axisLogits ?? model.has('decoder.axes.w'),
+    languageGrounding: n.languageGrounding ?? model.has('grounding.query.w'),
+    tokenizer: n.tokenizer ?? (stored.tokenizer.kind as TokenizerKind),
+  };
+  const config: CheckpointConfig = { ...stored, network };
   try {
     validateConfig(config.network);
   } catch (error) {

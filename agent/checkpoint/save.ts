@@ -109,7 +109,7 @@ function buildRecord(payload: CheckpointPayload): Omit<CheckpointConfig, 'files'
     preset: payload.preset,
     network,
     training: payload.training,
-    tokenizer: payload.tokenizer ?? { kind: 'perceiver-bytes', length: network.languageLength, vocab: network.vocabSize },
+    tokenizer: payload.tokenizer ?? { kind: network.tokenizer, length: network.languageLength, vocab: network.vocabSize },
     bounds: Array.isArray(payload.bounds) ? [...payload.bounds] : payload.bounds,
     gridSize: payload.gridSize ?? network.gridSize,
     rotationResolutionDeg: payload.rotationResolutionDeg ?? 360 / network.rotationBins,
@@ -126,8 +126,11 @@ function buildRecord(payload: CheckpointPayload): Omit<CheckpointConfig, 'files'
     const path = issue.path.map(String).join('.');
     throw invalidArgument(`payload.${fieldName(path)}`, issue.message);
   }
-  // validateConfig above made network.axisLogits a boolean.
-  const record = { ...parsed.data, network: { ...parsed.data.network, axisLogits: network.axisLogits } };
+  // validateConfig above resolved every optional network field.
+  const record = {
+    ...parsed.data,
+    network: { ...parsed.data.network, axisLogits: network.axisLogits, tokenizer: network.tokenizer, languageGrounding: network.languageGrounding },
+  };
   const inconsistent = consistencyProblem(record);
   if (inconsistent) throw invalidArgument(`payload.${inconsistent.field}`, inconsistent.problem);
 

@@ -5,6 +5,7 @@
  * of the weight files. Written last, so a folder without it is an interrupted save.
  */
 import { z } from 'zod';
+import { TOKENIZER_KINDS } from '../../perception/index.js';
 import type { NetworkConfig } from '../network/index.js';
 
 export const CHECKPOINT_FORMAT = 'peract-checkpoint';
@@ -43,8 +44,11 @@ export const networkConfigSchema = z.strictObject({
   headHidden: z.tuple([positiveInt, positiveInt]),
   leakySlope: finite,
   dropout: finite,
-  // Added after the first checkpoints were written; load.ts resolves a missing value from the weights.
+  // Added after the first checkpoints were written; load.ts resolves a missing axisLogits or
+  // languageGrounding from the weights and a missing tokenizer from the tokenizer record.
   axisLogits: z.boolean().optional(),
+  tokenizer: z.enum(TOKENIZER_KINDS).optional(),
+  languageGrounding: z.boolean().optional(),
 });
 
 export const fileRecordSchema = z.strictObject({ bytes: nonNegativeInt, sha256 });
@@ -83,7 +87,7 @@ export const checkpointConfigSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 
-/** config.json as written by older versions too (network.axisLogits may be missing). */
+/** config.json as written by older versions too (network.axisLogits etc. may be missing). */
 export type StoredCheckpointConfig = z.infer<typeof checkpointConfigSchema>;
 /** config.json once loaded: every network field resolved. */
 export type CheckpointConfig = Omit<StoredCheckpointConfig, 'network'> & { network: NetworkConfig };
@@ -104,6 +108,9 @@ export function consistencyProblem(config: Omit<CheckpointConfig, 'files' | 'cre
   }
   if (config.tokenizer.length !== n.languageLength) {
     return { field: 'tokenizer.length', problem: `${config.tokenizer.length} differs from network.languageLength ${n.languageLength}` };
+  }
+  if (config.tokenizer.kind !== n.tokenizer) {
+    return { field: 'tokenizer.kind', problem: `${config.tokenizer.kind} differs from network.tokenizer ${n.tokenizer}` };
   }
   if (config.tokenizer.vocab !== n.vocabSize) {
     return { field: 'tokenizer.vocab', problem: `${config.tokenizer.vocab} differs from network.vocabSize ${n.vocabSize}` };

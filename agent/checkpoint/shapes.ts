@@ -5,7 +5,7 @@
  * compares the two on the `cpu` preset and a tiny config, so drift fails a test.
  * (It belongs next to createNetwork; see the report that introduced it.)
  */
-import { derivedSizes, validateConfig, type NetworkConfig } from '../network/index.js';
+import { derivedSizes, GROUNDING_FEATURES, validateConfig, type NetworkConfig } from '../network/index.js';
 
 export function expectedParameterShapes(config: NetworkConfig): Map<string, number[]> {
   validateConfig(config);
@@ -57,6 +57,10 @@ export function expectedParameterShapes(config: NetworkConfig): Map<string, numb
   linear('decoder.shuffle', D, s.patchVolume);
   linear('decoder.skip', D, s.voxelChannels);
   if (c.axisLogits) linear('decoder.axes', D, 3 * c.patchSize);
+  if (c.languageGrounding) {
+    linear('grounding.query', c.languageEmbedDim, GROUNDING_FEATURES);
+    add('grounding.token', [1, D]);
+  }
   linear('head.dense0', s.headInputDim, c.headHidden[0]);
   linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   linear('head.out', c.headHidden[1], s.outputLogits);

@@ -1,4 +1,5 @@
 import { assertFiniteNumber, assertPositiveInteger, invalidArgument } from '../../core/index.js';
+import { checkTokenizerKind, vocabSizeOf, type TokenizerKind } from '../../perception/index.js';
 
 /**
  * Shape of a Perceiver-Actor network. Token dim D = voxelTokenDim + proprioFeatureDim.
@@ -43,6 +44,15 @@ export interface NetworkConfig {
    * written before it existed load with false.
    */
   axisLogits: boolean;
+  /** How goals become ids (perception/tokenizer.ts); vocabSize must be its vocabulary's. */
+  tokenizer: TokenizerKind;
+  /**
+   * Language grounding term (model.ts, groundingScores): a per-voxel score from the voxel's
+   * colour and occupancy, weighted by a vector read off the goal's summed word embeddings; it is
+   * added to the translation logits and, max-pooled per patch, to the voxel tokens. Checkpoints
+   * written before it existed load with false.
+   */
+  languageGrounding: boolean;
 }
 
 export type PresetName = 'peract' | 'cpu';
@@ -50,7 +60,9 @@ export type PresetName = 'peract' | 'cpu';
 /**
  * `peract`: the paper's sizes (DESIGN.md, PerAct facts).
  * Differences from the paper, on purpose:
- *  - Language is learned byte-token embeddings (77 ids, vocab 262) + Linear, not frozen CLIP.
+ *  - Language is learned word-token embeddings (`words-v1`, 77 ids, vocab 512) + Linear, not
+ *    frozen CLIP, plus the language grounding term (languageGrounding, model.ts), which PerAct
+ *    does not have: CLIP arrives knowing colour words, ours are learned from ~100 demos a task.
  *  - Translation decoder: PerAct upsamples with conv 5^3, trilinear x5, conv 5^3, concat the
  *    1x1x1 features and conv 3^3 at 100^3. On wasm conv3d is a naive loop and conv2d filters
  *    cannot be trained, so both presets use the cheap decoder of `cpu` below (per-token Linear
@@ -74,8 +86,8 @@ export type PresetName = 'peract' | 'cpu';
  *    gradients several of them; the per-voxel nonlinearity is what is given up.
  *  - 128 latents of 128, 3 self-attention layers of 4 heads x 32, GEGLU x2: the latent
  *    stack is ~10% of the time; more layers bought little on the tabletop tasks we size for.
- *  - language: 77 byte tokens, embeddings of 32 -> Linear to D, prepended as in PerAct
- *    (the 77 extra tokens cost ~15% of the encoder cross-attention, and keep word order).
+ *  - language: 32 word tokens (`words-v1`; the longest task goal is 16 words), embeddings of
+ *    32 -> Linear to D, prepended as in PerAct (keeps word order), plus the grounding term.
  */
 export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
   peract: {
@@ -87,7 +99,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     proprioDim: 4,
     proprioFeatureDim: 64,
     languageLength: 77,
-    vocabSize: 262,
+    vocabSize: 512,
     languageEmbedDim: 512,
     numLatents: 2048,
     latentDim: 512,
@@ -102,6 +114,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     leakySlope: 0.02,
     dropout: 0.1,
     axisLogits: true,
+    tokenizer: 'words-v1',
+    languageGrounding: true,
   },
   cpu: {
     gridSize: 48,
@@ -111,8 +125,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     voxelTokenDim: 96,
     proprioDim: 4,
     proprioFeatureDim: 32,
-    languageLength: 77,
-    vocabSize: 262,
+    languageLength: 32,
+    vocabSize: 512,
     languageEmbedDim: 32,
     numLatents: 128,
     latentDim: 128,
@@ -127,6 +141,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     leakySlope: 0.02,
     dropout: 0.1,
     axisLogits: true,
+    tokenizer: 'words-v1',
+    languageGrounding: true,
   },
 };
 
@@ -153,6 +169,11 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   assertFiniteNumber(config.leakySlope, 'config.leakySlope');
   assertFiniteNumber(config.dropout, 'config.dropout');
   if (typeof config.axisLogits !== 'boolean') throw invalidArgument('config.axisLogits', `must be a boolean, got ${String(config.axisLogits)}`);
+  if (typeof config.languageGrounding !== 'boolean') {
+    throw invalidArgument('config.languageGrounding', `must be a boolean, got ${String(config.languageGrounding)}`);
+  }
+  const vocab = vocabSizeOf(checkTokenizerKind(config.tokenizer, 'config.tokenizer'));
+  if (config.vocabSize !== vocab) throw invalidArgument('config.vocabSize', `must be ${vocab} for tokenizer ${config.tokenizer}, got ${config.vocabSize}`);
   if (config.dropout < 0 || config.dropout >= 1) {
     throw invalidArgument('config.dropout', `must be in [0, 1), got ${config.dropout}`);
   }

@@ -1,4 +1,5 @@
 export { PRESETS, resolveConfig, validateConfig, derivedSizes, type NetworkConfig, type PresetName } from './config.js';
+export { GROUNDING_FEATURES } from './model.js';
 export {
   createNetwork,
   forward,

@@ -257,7 +257,7 @@ describe('checkpoint round trip (cpu preset network)', () => {
       expect(loaded.config.optimizerStep).toBe(2);
       expect(loaded.config.network).toEqual(config);
       expect(loaded.config.training).toEqual(training);
-      expect(loaded.config.tokenizer).toEqual({ kind: 'perceiver-bytes', length: 77, vocab: 262 });
+      expect(loaded.config.tokenizer).toEqual({ kind: 'words-v1', length: 32, vocab: 512 });
       expect(loaded.config.rotationResolutionDeg).toBe(5);
       expect(loaded.config.gridSize).toBe(48);
       expect(loaded.config.bounds).toEqual(BOUNDS);

@@ -62,6 +62,23 @@ describe('rollout', () => {
     expect(result.steps[0].refused).toBe(true);
   });
 
+  it('goes on after a move the table stopped, and the expert then succeeds from where the arm is', async () => {
+    const expert = new ExpertPolicy(env);
+    let calls = 0;
+    const policy: Policy = {
+      act: async (o) => {
+        calls++;
+        if (calls === 1) return { action: { ...(await stayPolicy.act(o, '')).action, positionMetres: [0.5, 0, -0.1], ignoreCollisions: true }, topVoxels: [] };
+        return expert.act({ ...o, step: o.step - 1 });
+      },
+    };
+    const result = await rollout(env, policy, { task: 'pick_and_lift', seed: 11 });
+    expect(result.steps[0].failureReason).toMatch(/execution: .*blocked/);
+    expect(result.steps[0].refused).toBeUndefined();
+    expect(result.outcome).toBe('success');
+    expect(result.steps).toHaveLength(4);
+  });
+
   it('with onRefusal retry, asks again avoiding the refused positions, and the expert then succeeds', async () => {
     // First a refused action (out of reach), then the expert: the episode goes on after the refusal.
     const expert = new ExpertPolicy(env);

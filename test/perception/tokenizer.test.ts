@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { detokenize, normaliseGoal, SPECIAL_TOKENS, tokenize, VOCAB_SIZE } from '../../perception/index.js';
+import {
+  detokenize,
+  normaliseGoal,
+  SPECIAL_TOKENS,
+  tokenize,
+  tokenizeAs,
+  tokenizeWords,
+  vocabSizeOf,
+  VOCAB_SIZE,
+  WORD_OFFSET,
+  WORD_VOCAB_SIZE,
+  wordId,
+  WORDS_V1,
+  type TokenizerKind,
+} from '../../perception/index.js';
 
 describe('tokenizer', () => {
   it('encodes ASCII goals as [CLS] bytes+6 [SEP] then padding', () => {
@@ -41,5 +55,41 @@ describe('tokenizer', () => {
   it('rejects a length below 2 and a non-string goal', () => {
     expect(() => tokenize('x', 1)).toThrow(/length: must be an integer >= 2/);
     expect(() => tokenize(42 as unknown as string)).toThrow(/goal: must be a string/);
+  });
+});
+
+describe('words-v1 tokenizer', () => {
+  it('encodes one id a word, [CLS] first, [SEP] last, then padding', () => {
+    const t = tokenizeWords('Pick up the RED block!', 10);
+    const words = ['pick', 'up', 'the', 'red', 'block'];
+    expect(Array.from(t.ids)).toEqual([SPECIAL_TOKENS.CLS, ...words.map(wordId), SPECIAL_TOKENS.SEP, 0, 0, 0]);
+    expect(t.validCount).toBe(7);
+    expect(new Set(words.map(wordId)).size).toBe(5);
+    expect(words.every((w) => wordId(w) < WORD_OFFSET + WORDS_V1.length)).toBe(true);
+  });
+
+  it('hashes unknown words into the shared buckets, the same way every time', () => {
+    const id = wordId('schublade');
+    expect(id).toBeGreaterThanOrEqual(WORD_OFFSET + WORDS_V1.length);
+    expect(id).toBeLessThan(WORD_VOCAB_SIZE);
+    expect(wordId('schublade')).toBe(id);
+    expect(vocabSizeOf('words-v1')).toBe(WORD_VOCAB_SIZE);
+    expect(vocabSizeOf('perceiver-bytes')).toBe(VOCAB_SIZE);
+  });
+
+  it('cuts whole words past the length and reports it', () => {
+    const t = tokenizeWords('one two three four', 4);
+    expect(t.truncated).toBe(true);
+    expect(Array.from(t.ids)).toEqual([SPECIAL_TOKENS.CLS, wordId('one'), wordId('two'), SPECIAL_TOKENS.SEP]);
+  });
+
+  it('tokenizeAs picks the kind and rejects an unknown one by name', () => {
+    expect(Array.from(tokenizeAs('perceiver-bytes', 'go', 4).ids)).toEqual(Array.from(tokenize('go', 4).ids));
+    expect(Array.from(tokenizeAs('words-v1', 'go', 4).ids)).toEqual(Array.from(tokenizeWords('go', 4).ids));
+    expect(() => tokenizeAs('bpe' as TokenizerKind, 'go')).toThrow(/tokenizer: must be one of perceiver-bytes, words-v1/);
+  });
+
+  it('has no word twice in its vocabulary', () => {
+    expect(new Set(WORDS_V1).size).toBe(WORDS_V1.length);
   });
 });

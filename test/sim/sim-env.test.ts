@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Matrix4, Vector3 } from 'three';
 import { PeractError, type Action, type CameraFrame, type Observation, type Pose, type ResetOptions } from '../../core/index.js';
-import { PANDA_JOINT_LOWER_RAD, PANDA_JOINT_UPPER_RAD, ROBOT_ARM_OBJECT_ID, ROBOT_GRIPPER_OBJECT_ID, SimEnv, TASK_NAMES, getTask } from '../../sim/index.js';
+import { forwardKinematics, PANDA_JOINT_LOWER_RAD, PANDA_JOINT_UPPER_RAD, ROBOT_ARM_OBJECT_ID, ROBOT_GRIPPER_OBJECT_ID, SimEnv, TASK_NAMES, getTask } from '../../sim/index.js';
 
 const DOWN: Pose['quaternion'] = [1, 0, 0, 0];
 const CAMERA_NAMES = ['front', 'left_shoulder', 'right_shoulder', 'wrist'];
@@ -151,8 +151,9 @@ describe('SimEnv failures', () => {
 
   it('a finished episode refuses further steps until reset', async () => {
     await env.reset({ task: 'pick_and_lift', variation: 0, seed: 1 });
-    const blind = await env.step({ positionMetres: [0.5, 0, -0.1], quaternion: DOWN, gripperOpen: true, ignoreCollisions: true });
-    expect(blind.done).toBe(true);
+    let last = await env.step(stayPut(env));
+    while (!last.done) last = await env.step(stayPut(env));
+    expect(last.observation.step).toBe(getTask('pick_and_lift').episodeLimit);
     const err = await env.step(stayPut(env)).then(
       () => null,
       (e: unknown) => e,
@@ -161,7 +162,7 @@ describe('SimEnv failures', () => {
     expect((err as PeractError).message).toMatch(/reset/);
   });
 
-  it('a goal inside the table fails in the planner (collision-aware) or in execution (ignoring collisions)', async () => {
+  it('a goal inside the table is refused by the planner (collision-aware) or stopped by the table (ignoring collisions), and the episode goes on', async () => {
     await env.reset({ task: 'pick_and_lift', variation: 0, seed: 1 });
     const careful = await env.step({ positionMetres: [0.5, 0, -0.1], quaternion: DOWN, gripperOpen: true, ignoreCollisions: false });
     expect(careful.refused).toBe(true);
@@ -170,12 +171,21 @@ describe('SimEnv failures', () => {
 
     await env.reset({ task: 'pick_and_lift', variation: 0, seed: 1 });
     const blind = await env.step({ positionMetres: [0.5, 0, -0.1], quaternion: DOWN, gripperOpen: true, ignoreCollisions: true });
-    expect(blind.done).toBe(true);
+    expect(blind.done).toBe(false);
     expect(blind.refused).toBeUndefined();
     expect(blind.success).toBe(false);
     expect(blind.failureReason).toMatch(/^execution: .*blocked/);
-    // The table (top at z = 0, 5 cm thick) stopped the hand far above the goal.
-    expect(env.physics.handPose().positionMetres[2]).toBeGreaterThan(-0.03);
+    // The table (top at z = 0, 5 cm thick) stopped the hand far above the goal; the arm's joints
+    // were taken from where it stopped.
+    const stopped = env.physics.handPose().positionMetres;
+    expect(stopped[2]).toBeGreaterThan(-0.03);
+    const armTool = forwardKinematics(env.jointPositionsRad).toolPose.positionMetres;
+    expect(Math.hypot(...armTool.map((v, i) => v - stopped[i]))).toBeLessThan(0.005);
+    // The hand is held there, not left pushing into the table, and the next action runs from it.
+    const after = await env.step({ positionMetres: [0.5, 0, 0.2], quaternion: DOWN, gripperOpen: true, ignoreCollisions: false });
+    expect(after.failureReason).toBeUndefined();
+    expect(after.done).toBe(false);
+    expect(Math.abs(env.physics.handPose().positionMetres[2] - 0.2)).toBeLessThan(0.005);
   });
 
   it('malformed actions throw an error naming the field and leave the episode untouched', async () => {
