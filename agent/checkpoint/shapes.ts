@@ -60,6 +60,7 @@ export function expectedParameterShapes(config: NetworkConfig): Map<string, numb
   if (c.languageGrounding) {
     linear('grounding.query', c.languageEmbedDim, GROUNDING_FEATURES);
     add('grounding.token', [1, D]);
+    add('grounding.mix', [2]);
   }
   linear('head.dense0', s.headInputDim, c.headHidden[0]);
   linear('head.dense1', c.headHidden[0], c.headHidden[1]);

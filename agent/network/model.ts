@@ -11,7 +11,8 @@
  *                            + <d0 of each voxel, Linear(u) -> C0>)
  *   head = MLP(spatial softmax + max pool of the voxel tokens and of u) -> rotation, gripper, collision.
  *   grounding (languageGrounding): g = <[rgb, occ, rgb^2, occ] of each voxel, Linear(sum of the goal's
- *   word embeddings)>; translation += g; voxel tokens += max of g over the patch * a learned row.
+ *   word embeddings)>; translation += m0 g + m1 (max of g over the voxel's vertical column);
+ *   voxel tokens += max of g over the patch * a learned row.
  * All matMuls are 2-D (ops.ts), all tensors rank <= 4 except the 5-D input's reshape.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -84,6 +85,7 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
   if (c.languageGrounding) {
     b.linear('grounding.query', c.languageEmbedDim, GROUNDING_FEATURES);
     b.add('grounding.token', [1, D], { kind: 'normal', std: 0.02 });
+    b.add('grounding.mix', [2], { kind: 'ones' });
   }
   b.linear('head.dense0', s.headInputDim, c.headHidden[0]);
   b.linear('head.dense1', c.headHidden[0], c.headHidden[1]);
@@ -119,6 +121,21 @@ export function disposeNetwork(net: PeractNetwork): void {
   for (const v of net.params.values()) v.dispose();
   net.constants.tokenCoordinates.dispose();
   net.constants.groundingSelect.dispose();
+}
+
+/**
+ * Adds the grounding score of each voxel and the best score of its vertical column (z is the
+ * fastest axis of [x][y][z]). The column term is a top-down view (RVT renders one): most
+ * tabletop targets sit above, on or in the named object (an approach pose 12 cm over a block,
+ * a sphere's empty centre, a place pose over a bowl), where the voxel itself is empty and g is 0.
+ */
+function groundedLogits(net: PeractNetwork, logits: tf.Tensor2D, grounding: tf.Tensor2D, batch: number): tf.Tensor2D {
+  const V = net.config.gridSize;
+  const mix = param(net.params, 'grounding.mix');
+  const columns = tf.max(tf.reshape(grounding, [batch, V * V, V]), 2, true);
+  const voxelTerm = tf.mul(tf.reshape(grounding, [batch, V * V, V]), tf.slice(mix, [0], [1]));
+  const columnTerm = tf.mul(columns, tf.slice(mix, [1], [1]));
+  return tf.reshape(tf.add(tf.add(tf.reshape(logits, [batch, V * V, V]), voxelTerm), columnTerm), [batch, V ** 3]) as tf.Tensor2D;
 }
 
 /** Per-voxel features the grounding term weighs: mean rgb, occupancy, and their squares. */
@@ -323,7 +340,7 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
     return tf.sum(tf.mul(tf.reshape(patches, [B * T, s.patchVolume, s.voxelChannels]), skipQuery), 2);
   });
   const decodedLogits = unpatchify(tf.add(shuffle, skip), B, V, c.patchSize);
-  const translation = grounding ? (tf.add(decodedLogits, grounding) as tf.Tensor2D) : decodedLogits;
+  const translation = grounding ? groundedLogits(net, decodedLogits, grounding, B) : decodedLogits;
 
   // Rotation / gripper / collision head, from the patch tokens before and after the latents.
   // PerAct pools the full-resolution 1x1x1 features instead; on wasm the max-pool gradient
