@@ -11,7 +11,7 @@
  *                            + <d0 of each voxel, Linear(u) -> C0>)
  *   head = MLP(spatial softmax + max pool of the voxel tokens and of u) -> rotation, gripper, collision.
  *   grounding (languageGrounding): g = <[rgb, occ, rgb^2, occ] of each voxel, Linear(sum of the goal's
- *   word embeddings)>; translation += m0 g + m1 (max of g over the voxel's vertical column);
+ *   word embeddings)>; translation += m0 g + m1 (sum of g over the voxel's vertical column);
  *   voxel tokens += max of g over the patch * a learned row.
  * All matMuls are 2-D (ops.ts), all tensors rank <= 4 except the 5-D input's reshape.
  */
@@ -83,7 +83,10 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
   b.linear('decoder.skip', D, s.voxelChannels);
   if (c.axisLogits) b.linear('decoder.axes', D, 3 * c.patchSize);
   if (c.languageGrounding) {
-    b.linear('grounding.query', c.languageEmbedDim, GROUNDING_FEATURES);
+    // Zero: the term starts silent instead of adding random logits of several nats (measured:
+    // a tiny network's first loss 12.6 against 6.4 without it); its gradient is not zero.
+    b.add('grounding.query.w', [c.languageEmbedDim, GROUNDING_FEATURES], { kind: 'zeros' });
+    b.add('grounding.query.b', [GROUNDING_FEATURES], { kind: 'zeros' });
     b.add('grounding.token', [1, D], { kind: 'normal', std: 0.02 });
     b.add('grounding.mix', [2], { kind: 'ones' });
   }
@@ -124,7 +127,7 @@ export function disposeNetwork(net: PeractNetwork): void {
 }
 
 /**
- * Adds the grounding score of each voxel and the best score of its vertical column (z is the
+ * Adds the grounding score of each voxel and the summed score of its vertical column (z is the
  * fastest axis of [x][y][z]). The column term is a top-down view (RVT renders one): most
  * tabletop targets sit above, on or in the named object (an approach pose 12 cm over a block,
  * a sphere's empty centre, a place pose over a bowl), where the voxel itself is empty and g is 0.
@@ -132,7 +135,10 @@ export function disposeNetwork(net: PeractNetwork): void {
 function groundedLogits(net: PeractNetwork, logits: tf.Tensor2D, grounding: tf.Tensor2D, batch: number): tf.Tensor2D {
   const V = net.config.gridSize;
   const mix = param(net.params, 'grounding.mix');
-  const columns = tf.max(tf.reshape(grounding, [batch, V * V, V]), 2, true);
+  // A sum, not a max: empty voxels score exactly 0, so once the named colour scored below 0 a
+  // max would pick an empty voxel and pass no gradient to the query (measured: a tiny network
+  // then never learned which column the goal named).
+  const columns = tf.sum(tf.reshape(grounding, [batch, V * V, V]), 2, true);
   const voxelTerm = tf.mul(tf.reshape(grounding, [batch, V * V, V]), tf.slice(mix, [0], [1]));
   const columnTerm = tf.mul(columns, tf.slice(mix, [1], [1]));
   return tf.reshape(tf.add(tf.add(tf.reshape(logits, [batch, V * V, V]), voxelTerm), columnTerm), [batch, V ** 3]) as tf.Tensor2D;

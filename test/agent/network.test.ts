@@ -209,10 +209,10 @@ describe('network', () => {
       const y = (b.params.get(name) as tf.Variable).dataSync();
       const z = (c.params.get(name) as tf.Variable).dataSync();
       if (x.some((value, i) => value !== y[i])) sameAsB = false;
-      if (name.endsWith('.w') && x.every((value, i) => value === z[i])) sameAsC = false;
+      if (name.endsWith('.w') && name !== 'grounding.query.w' && x.every((value, i) => value === z[i])) sameAsC = false;
     }
     expect(sameAsB).toBe(true);
-    expect(sameAsC).toBe(true); // every weight matrix differs under another seed
+    expect(sameAsC).toBe(true); // every random weight matrix differs under another seed (the grounding query starts at zero)
     [a, b, c].forEach(disposeNetwork);
   });
 
@@ -295,8 +295,9 @@ describe('network', () => {
   }
 
   it('learns from the grounding term which of two coloured voxels the goal names, where the network without it is at chance', () => {
-    // Two occupied voxels, one red and one blue, anywhere; the goal names one colour and the
-    // target is that voxel. Nothing but the words tells them apart.
+    // Two occupied voxels, one red and one blue, anywhere in the lower half; the goal names one
+    // colour and the target is the empty voxel at the top of its column (as an approach pose is
+    // above a block). Nothing but the words tells them apart.
     const red = wordId('red');
     const blue = wordId('blue');
     const sample = (config: NetworkConfig, batch: number, seed: number): { input: NetworkInput; targets: ActionTargets } => {
@@ -307,7 +308,8 @@ describe('network', () => {
       const ids = new Int32Array(batch * config.languageLength);
       const labels: number[] = [];
       for (let b = 0; b < batch; b++) {
-        const cells = rng.shuffle(Array.from({ length: V ** 3 }, (_, i) => i)).slice(0, 2);
+        const lowerHalf = Array.from({ length: V ** 3 }, (_, i) => i).filter((i) => i % V < V / 2);
+        const cells = rng.shuffle(lowerHalf).slice(0, 2);
         cells.forEach((cell, k) => {
           const o = (b * V ** 3 + cell) * C;
           voxels.set(k === 0 ? [1, -1, -1] : [-1, -1, 1], o + CHANNEL.meanRgb);
@@ -315,7 +317,7 @@ describe('network', () => {
         });
         const pick = rng.int(0, 1);
         ids.set([SPECIAL_TOKENS.CLS, pick === 0 ? red : blue, SPECIAL_TOKENS.SEP], b * config.languageLength);
-        labels.push(cells[pick]);
+        labels.push(cells[pick] - (cells[pick] % V) + V - 1);
       }
       return {
         input: {
@@ -343,7 +345,7 @@ describe('network', () => {
       return correct / 64;
     };
     expect(accuracyAfterTraining(true)).toBeGreaterThan(0.9);
-    expect(accuracyAfterTraining(false)).toBeLessThan(0.75);
+    expect(accuracyAfterTraining(false)).toBeLessThan(0.25);
   });
 
   it('repeats a training run bit for bit from the same seeds (dropout included)', () => {
