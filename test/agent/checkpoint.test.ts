@@ -376,6 +376,32 @@ describe('damaged checkpoints', () => {
     }
   });
 
+  it('a byte-tokenizer checkpoint from before the grounding term loads with both resolved (tokenizer record, weights)', async () => {
+    const dir = freshDir();
+    const network: NetworkConfig = { ...TINY, tokenizer: 'perceiver-bytes', vocabSize: 262, languageGrounding: false };
+    await saveCheckpoint(dir, tinyPayload({ network, model: fakeWeights(network, 1) }));
+    const configPath = join(dir, 'config.json');
+    const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as { network: Partial<NetworkConfig>; tokenizer: { kind: string } };
+    expect(config.tokenizer.kind).toBe('perceiver-bytes');
+    delete config.network.tokenizer;
+    delete config.network.languageGrounding;
+    await fs.writeFile(configPath, JSON.stringify(config));
+    const loaded = await loadCheckpoint(dir, { expectConfig: network });
+    expect(loaded.config.network.tokenizer).toBe('perceiver-bytes');
+    expect(loaded.config.network.languageGrounding).toBe(false);
+    expect(loaded.model.has('grounding.query.w')).toBe(false);
+  });
+
+  it('refuses a tokenizer record that disagrees with the network, naming the field', async () => {
+    const dir = freshDir();
+    await saveCheckpoint(dir, tinyPayload({ model: fakeWeights(TINY, 1) }));
+    const configPath = join(dir, 'config.json');
+    const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as { tokenizer: { kind: string } };
+    config.tokenizer.kind = 'perceiver-bytes';
+    await fs.writeFile(configPath, JSON.stringify(config));
+    await expectPeractError(loadCheckpoint(dir), 'CORRUPT_FILE', configPath, 'tokenizer.kind perceiver-bytes differs from network.tokenizer words-v1');
+  });
+
   it('a weight file missing a tensor names the tensor', async () => {
     const dir = freshDir();
     const model = fakeWeights(TINY, 1);
