@@ -419,7 +419,9 @@ export class RosEnv implements Env {
     return {
       observation,
       success,
-      done: done || (failureReason !== undefined && !refused),
+      // The robot's own `done` decides: the simulator behind the bridge goes on after a move a
+      // contact stopped, and a real robot's driver knows whether it can go on.
+      done,
       ...(failureReason ? { failureReason } : {}),
       ...(refused ? { refused } : {}),
     };

@@ -76,6 +76,19 @@ describe('RosEnv against peract serve', () => {
     }
   });
 
+  it('passes a move a contact stopped through: the reason is kept and the episode goes on', async () => {
+    const env = await RosEnv.connect({ url: bridge.url });
+    try {
+      const start = await env.reset({ task: 'pick_and_lift', seed: 5 });
+      const r = await env.step({ ...start.observation.gripperPose, positionMetres: [0.5, 0, -0.1], gripperOpen: true, ignoreCollisions: true });
+      expect(r.refused).toBeUndefined();
+      expect(r.done).toBe(false);
+      expect(r.failureReason).toMatch(/execution: .*blocked/);
+    } finally {
+      await env.close();
+    }
+  });
+
   it('takes camera poses from a calibration file as well as from tf', async () => {
     const tfEnv = await RosEnv.connect({ url: bridge.url });
     const viaTf = await tfEnv.observe();
