@@ -68,7 +68,7 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
   const network = {
     ...n,
     axisLogits: n.axisLogits ?? model.has('decoder.axes.w'),
-    languageGrounding: n.languageGrounding ?? model.has('grounding.query.w'),
+    languageGrounding: n.languageGrounding ?? model.has('grounding.words'),
     tokenizer: n.tokenizer ?? (stored.tokenizer.kind as TokenizerKind),
   };
   const config: CheckpointConfig = { ...stored, network };

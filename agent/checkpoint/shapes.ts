@@ -58,7 +58,8 @@ export function expectedParameterShapes(config: NetworkConfig): Map<string, numb
   linear('decoder.skip', D, s.voxelChannels);
   if (c.axisLogits) linear('decoder.axes', D, 3 * c.patchSize);
   if (c.languageGrounding) {
-    linear('grounding.query', c.languageEmbedDim, GROUNDING_FEATURES);
+    add('grounding.words', [c.vocabSize, GROUNDING_FEATURES]);
+    add('grounding.bias', [GROUNDING_FEATURES]);
     add('grounding.token', [1, D]);
     add('grounding.mix', [2]);
   }

@@ -389,7 +389,7 @@ describe('damaged checkpoints', () => {
     const loaded = await loadCheckpoint(dir, { expectConfig: network });
     expect(loaded.config.network.tokenizer).toBe('perceiver-bytes');
     expect(loaded.config.network.languageGrounding).toBe(false);
-    expect(loaded.model.has('grounding.query.w')).toBe(false);
+    expect(loaded.model.has('grounding.words')).toBe(false);
   });
 
   it('refuses a tokenizer record that disagrees with the network, naming the field', async () => {
