@@ -48,9 +48,10 @@ export interface NetworkConfig {
   tokenizer: TokenizerKind;
   /**
    * Language grounding term (model.ts, groundingScores): a per-voxel score from the voxel's
-   * colour and occupancy, weighted by a vector read off the goal's summed word embeddings; it is
-   * added to the translation logits and, max-pooled per patch, to the voxel tokens. Checkpoints
-   * written before it existed load with false.
+   * colour and occupancy, weighted by the summed rows of the goal's words in a grounding table;
+   * it is added to the translation logits (at the voxel and summed over its vertical column)
+   * and, max-pooled per patch, to the voxel tokens. Checkpoints written before it existed load
+   * with false.
    */
   languageGrounding: boolean;
 }

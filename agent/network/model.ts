@@ -149,9 +149,8 @@ export const GROUNDING_FEATURES = 8;
 
 /**
  * The query is 10 x its table rows: a learning-rate multiplier in disguise. Adam moves each
- * weight by about lr a step whatever its gradient's scale, and at lr 1e-3 a query without the
- * gain still scored the named sphere within 0.3 nats of the others after 400 steps (measured,
- * reach_target), too little to pick it.
+ * weight by about lr a step whatever its gradient's scale; without the gain, 400 steps at lr
+ * 1e-3 left reach_target at chance on the named sphere (README Results, runs/exp/H).
  */
 const GROUNDING_QUERY_GAIN = 10;
 
@@ -171,8 +170,7 @@ function groundingSelection(inputChannels: number): tf.Tensor2D {
  * first learning to bind a word to a colour through attention (DESIGN.md, language grounding).
  * Each word has its own row of weights, summed over the goal (not averaged, so a goal's length
  * does not scale them). A Linear of the summed word embeddings learned too slowly: every
- * colour pulled the shared weights its own way, and after 750 steps of the full run its norm
- * was 0.08 and reach_target picked the named sphere in 16 of 30 episodes (measured).
+ * colour pulled the shared weights its own way (README Results, grounding v1).
  */
 function groundingScores(net: PeractNetwork, flatVoxels: tf.Tensor2D, oneHotWords: tf.Tensor2D, ids: tf.Tensor1D, batch: number): tf.Tensor2D {
   const c = net.config;

@@ -186,6 +186,12 @@ describe('SimEnv failures', () => {
     expect(after.failureReason).toBeUndefined();
     expect(after.done).toBe(false);
     expect(Math.abs(env.physics.handPose().positionMetres[2] - 0.2)).toBeLessThan(0.005);
+    // A stopped move still ends with its gripper command (the fingers, pressed on the table,
+    // may not get far: that is physics, not the command).
+    const closing = await env.step({ positionMetres: [0.5, 0, -0.1], quaternion: DOWN, gripperOpen: false, ignoreCollisions: true });
+    expect(closing.failureReason).toMatch(/^execution: .*blocked/);
+    expect(closing.done).toBe(false);
+    expect(closing.observation.gripperOpen).toBe(false);
   });
 
   it('malformed actions throw an error naming the field and leave the episode untouched', async () => {
