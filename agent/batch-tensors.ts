@@ -9,6 +9,7 @@ export function toTensors(batch: BatchArrays, spec: AgentSpec, n: number) {
   return {
     input: {
       voxels: tf.tensor(batch.voxels, [n, v, v, v, batch.voxels.length / (n * v ** 3)]),
+      surfaceHeights: tf.tensor(batch.surfaceHeights, [n, v ** 3], 'int32'),
       proprio: tf.tensor(batch.proprio, [n, PROPRIO_DIM]),
       language: tf.tensor(batch.language, [n, batch.language.length / n], 'int32'),
     },
@@ -33,6 +34,7 @@ export function sliceBatch(batch: BatchArrays, from: number, to: number): BatchA
   };
   return {
     voxels: part(batch.voxels),
+    surfaceHeights: part(batch.surfaceHeights),
     proprio: part(batch.proprio),
     language: part(batch.language),
     translation: part(batch.translation),

@@ -52,6 +52,7 @@ export class PeractPolicy implements Policy {
     const picked = tf.tidy(() => {
       const out = forward(this.net, {
         voxels: tf.tensor(input.voxels, [1, v, v, v, input.voxels.length / v ** 3]),
+        surfaceHeights: tf.tensor(input.surfaceHeights, [1, v ** 3], 'int32'),
         proprio: tf.tensor(input.proprio, [1, PROPRIO_DIM]),
         language: tf.tensor(input.language, [1, input.language.length], 'int32'),
       });

@@ -3,18 +3,22 @@ import {
   ActionCodec,
   augmentSe3,
   backProject,
+  surfaceHeights,
   tokenizeAs,
   Voxelizer,
   type ActionCode,
   type PointCloud,
   type Se3AugmentationOptions,
 } from '../perception/index.js';
+import { SURFACE_HEIGHT_MAX } from './network/index.js';
 import type { AgentSpec } from './spec.js';
 
 /** One network input in plain typed arrays (batched by the caller). */
 export interface SampleInput {
   /** gridSize^3 x 10, [x][y][z][channel]. */
   voxels: Float32Array;
+  /** gridSize^3 surface-height classes, [x][y][z] (perception/surface-height.ts). */
+  surfaceHeights: Int32Array;
   /** [gripper_open, left_finger, right_finger, t]. */
   proprio: Float32Array;
   language: Int32Array;
@@ -58,7 +62,8 @@ export class SampleEncoder {
 
   /** The input the policy sees for an observation (no augmentation). */
   encode(observation: Observation, goal: string): SampleInput {
-    return { voxels: this.voxelize(observation.cameras), proprio: this.proprio(observation), language: this.language(goal) };
+    const voxels = this.voxelize(observation.cameras);
+    return { voxels, surfaceHeights: surfaceHeights(voxels, this.spec.gridSize, SURFACE_HEIGHT_MAX), proprio: this.proprio(observation), language: this.language(goal) };
   }
 
   /**
@@ -82,7 +87,7 @@ export class SampleEncoder {
     }
     const voxels = this.voxelizer.voxelize(cloud).data.slice();
     return {
-      input: { voxels, proprio: this.proprio(observation), language: this.language(goal) },
+      input: { voxels, surfaceHeights: surfaceHeights(voxels, this.spec.gridSize, SURFACE_HEIGHT_MAX), proprio: this.proprio(observation), language: this.language(goal) },
       targets: this.targets(this.codec.encode(action)),
       action,
     };
@@ -102,9 +107,11 @@ export class SampleEncoder {
 export function stackSamples(inputs: SampleInput[], targets: SampleTargets[]) {
   const n = inputs.length;
   const vox = inputs[0].voxels.length;
+  const cells = inputs[0].surfaceHeights.length;
   const lang = inputs[0].language.length;
   const out = {
     voxels: new Float32Array(n * vox),
+    surfaceHeights: new Int32Array(n * cells),
     proprio: new Float32Array(n * PROPRIO_DIM),
     language: new Int32Array(n * lang),
     translation: new Int32Array(n),
@@ -114,6 +121,7 @@ export function stackSamples(inputs: SampleInput[], targets: SampleTargets[]) {
   };
   for (let i = 0; i < n; i++) {
     out.voxels.set(inputs[i].voxels, i * vox);
+    out.surfaceHeights.set(inputs[i].surfaceHeights, i * cells);
     out.proprio.set(inputs[i].proprio, i * PROPRIO_DIM);
     out.language.set(inputs[i].language, i * lang);
     out.translation[i] = targets[i].translation;

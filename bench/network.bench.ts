@@ -13,6 +13,7 @@ import {
   forward,
   parameterCount,
   resolveConfig,
+  SURFACE_HEIGHT_MAX,
   trainStep,
   type ActionTargets,
   type NetworkConfig,
@@ -20,6 +21,7 @@ import {
   type PresetName,
 } from '../agent/network/index.js';
 import { Rng } from '../core/index.js';
+import { surfaceHeights } from '../perception/index.js';
 import { agentSpec, GradientReplicas, toTensors, type BatchArrays } from '../agent/index.js';
 import { timeIt, type Benchmark, type Figure } from './harness.js';
 
@@ -130,8 +132,10 @@ async function optimizerFit(kind: 'lamb' | 'adam', learningRate: number): Promis
 async function batchArrays(config: NetworkConfig, n: number, seed: number): Promise<BatchArrays> {
   const x = input(config, n, seed);
   const y = targets(config, n, seed + 1);
+  const voxels = new Float32Array(await x.voxels.data());
   const out: BatchArrays = {
-    voxels: new Float32Array(await x.voxels.data()),
+    voxels,
+    surfaceHeights: surfaceHeights(voxels, config.gridSize, SURFACE_HEIGHT_MAX),
     proprio: new Float32Array(await x.proprio.data()),
     language: new Int32Array(await x.language.data()),
     translation: new Int32Array(await y.translation.data()),

@@ -2,6 +2,7 @@ export * from './bounds.js';
 export * from './point-cloud.js';
 export * from './backproject.js';
 export * from './voxel-grid.js';
+export * from './surface-height.js';
 export * from './tokenizer.js';
 export { WORDS_V1 } from './word-vocabulary.js';
 export * from './action-codes.js';

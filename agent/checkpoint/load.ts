@@ -69,6 +69,7 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
     ...n,
     axisLogits: n.axisLogits ?? model.has('decoder.axes.w'),
     languageGrounding: n.languageGrounding ?? model.has('grounding.words'),
+    surfaceHeight: n.surfaceHeight ?? model.has('decoder.height.w'),
     tokenizer: n.tokenizer ?? (stored.tokenizer.kind as TokenizerKind),
   };
   const config: CheckpointConfig = { ...stored, network };

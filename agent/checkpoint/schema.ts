@@ -45,10 +45,12 @@ export const networkConfigSchema = z.strictObject({
   leakySlope: finite,
   dropout: finite,
   // Added after the first checkpoints were written; load.ts resolves a missing axisLogits or
-  // languageGrounding from the weights and a missing tokenizer from the tokenizer record.
+  // languageGrounding or surfaceHeight from the weights and a missing tokenizer from the
+  // tokenizer record.
   axisLogits: z.boolean().optional(),
   tokenizer: z.enum(TOKENIZER_KINDS).optional(),
   languageGrounding: z.boolean().optional(),
+  surfaceHeight: z.boolean().optional(),
 });
 
 export const fileRecordSchema = z.strictObject({ bytes: nonNegativeInt, sha256 });

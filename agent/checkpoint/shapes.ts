@@ -5,7 +5,7 @@
  * compares the two on the `cpu` preset and a tiny config, so drift fails a test.
  * (It belongs next to createNetwork; see the report that introduced it.)
  */
-import { derivedSizes, GROUNDING_FEATURES, validateConfig, type NetworkConfig } from '../network/index.js';
+import { derivedSizes, GROUNDING_FEATURES, SURFACE_HEIGHT_CLASSES, validateConfig, type NetworkConfig } from '../network/index.js';
 
 export function expectedParameterShapes(config: NetworkConfig): Map<string, number[]> {
   validateConfig(config);
@@ -57,6 +57,7 @@ export function expectedParameterShapes(config: NetworkConfig): Map<string, numb
   linear('decoder.shuffle', D, s.patchVolume);
   linear('decoder.skip', D, s.voxelChannels);
   if (c.axisLogits) linear('decoder.axes', D, 3 * c.patchSize);
+  if (c.surfaceHeight) linear('decoder.height', s.headInputDim, SURFACE_HEIGHT_CLASSES);
   if (c.languageGrounding) {
     add('grounding.words', [c.vocabSize, GROUNDING_FEATURES]);
     add('grounding.bias', [GROUNDING_FEATURES]);

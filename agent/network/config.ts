@@ -54,6 +54,14 @@ export interface NetworkConfig {
    * with false.
    */
   languageGrounding: boolean;
+  /**
+   * Height-above-surface term (model.ts, surfaceHeightLogits): each voxel's height above the
+   * nearest occupied voxel below it, in whole voxels (one class per height up to
+   * SURFACE_HEIGHT_MAX, one for higher or none), weighted per class by its patch's decoded
+   * token and added to the translation logits. Checkpoints written before it existed load with
+   * false.
+   */
+  surfaceHeight: boolean;
 }
 
 export type PresetName = 'peract' | 'cpu';
@@ -117,6 +125,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     axisLogits: true,
     tokenizer: 'words-v1',
     languageGrounding: true,
+    surfaceHeight: true,
   },
   cpu: {
     gridSize: 48,
@@ -144,6 +153,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     axisLogits: true,
     tokenizer: 'words-v1',
     languageGrounding: true,
+    surfaceHeight: true,
   },
 };
 
@@ -173,6 +183,7 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   if (typeof config.languageGrounding !== 'boolean') {
     throw invalidArgument('config.languageGrounding', `must be a boolean, got ${String(config.languageGrounding)}`);
   }
+  if (typeof config.surfaceHeight !== 'boolean') throw invalidArgument('config.surfaceHeight', `must be a boolean, got ${String(config.surfaceHeight)}`);
   const vocab = vocabSizeOf(checkTokenizerKind(config.tokenizer, 'config.tokenizer'));
   if (config.vocabSize !== vocab) throw invalidArgument('config.vocabSize', `must be ${vocab} for tokenizer ${config.tokenizer}, got ${config.vocabSize}`);
   if (config.dropout < 0 || config.dropout >= 1) {

@@ -13,6 +13,8 @@
  *   grounding (languageGrounding): g = <[rgb, occ, rgb^2, occ] of each voxel, sum of the goal's words'
  *   rows of a grounding table>; translation += m0 g + m1 (sum of g over the voxel's vertical column);
  *   voxel tokens += max of g over the patch * a learned row.
+ *   surface height (surfaceHeight): h = each voxel's height in voxels above the nearest occupied
+ *   voxel below it (a class 0..SURFACE_HEIGHT_MAX + 1); translation += Linear(u)[h], u of its patch.
  * All matMuls are 2-D (ops.ts), all tensors rank <= 4 except the 5-D input's reshape.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -38,6 +40,13 @@ export interface PeractNetwork {
 export interface NetworkInput {
   /** [B, V, V, V, inputChannels] float32, [x][y][z][channel]. */
   voxels: tf.Tensor;
+  /**
+   * [B, V^3] int32 surface-height classes of the voxels (perception's `surfaceHeights` with
+   * SURFACE_HEIGHT_MAX), for the surfaceHeight term. Optional: computed from the voxels in the
+   * graph when missing (same classes, ~75 ms more a batch-8 step on wasm than the encoder's
+   * JavaScript loop, measured).
+   */
+  surfaceHeights?: tf.Tensor;
   /** [B, proprioDim] float32. */
   proprio: tf.Tensor;
   /** [B, languageLength] int32 token ids. */
@@ -82,6 +91,11 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
   b.linear('decoder.shuffle', D, s.patchVolume);
   b.linear('decoder.skip', D, s.voxelChannels);
   if (c.axisLogits) b.linear('decoder.axes', D, 3 * c.patchSize);
+  if (c.surfaceHeight) {
+    // Zero, like the grounding table: the term starts silent; the gradient of its weights is not.
+    b.add('decoder.height.w', [s.headInputDim, SURFACE_HEIGHT_CLASSES], { kind: 'zeros' });
+    b.add('decoder.height.b', [SURFACE_HEIGHT_CLASSES], { kind: 'zeros' });
+  }
   if (c.languageGrounding) {
     // Zero: the term starts silent instead of adding random logits of several nats (measured:
     // a tiny network's first loss 12.6 against 6.4 without it); its gradient is not zero.
@@ -191,6 +205,66 @@ function groundingScores(net: PeractNetwork, flatVoxels: tf.Tensor2D, oneHotWord
   return tf.reshape(tf.add(linearPart, squarePart), [batch, voxels]) as tf.Tensor2D;
 }
 
+/** Heights above a surface told apart, in voxels; higher ones and none share the last class. */
+export const SURFACE_HEIGHT_MAX = 12;
+/** Class 0: the voxel is occupied; 1..MAX: that many voxels above the surface; MAX + 1: higher or none. */
+export const SURFACE_HEIGHT_CLASSES = SURFACE_HEIGHT_MAX + 2;
+
+/**
+ * The surface-height class of every voxel, [B * V^3] int32 in [x][y][z] order, from occupancy
+ * alone (no gradient). A running max of `(flat index + 1) * occupied` over the 15 voxels below
+ * (4 doublings) gives the nearest occupied voxel below, so the height is `index + 1 - max`; one
+ * found in the column before (the flat array runs on) is higher than z and means none. Flat,
+ * not per column: a slice along the fastest axis is strided and cost 70 ms at batch 8 on wasm,
+ * the flat one 2 ms; max(a, b) as a + relu(b - a) because wasm's Maximum took 11 ms, the three
+ * ops 6 (measured, scratch profile).
+ */
+export function surfaceHeightClasses(flatVoxels: tf.Tensor2D, batch: number, grid: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const n = batch * grid ** 3;
+    const select = tf.tensor2d(Array.from({ length: flatVoxels.shape[1] }, (_, c) => (c === CHANNEL.occupancy ? 1 : 0)), [flatVoxels.shape[1], 1]);
+    const indexPlusOne = tf.range(1, n + 1, 1, 'float32');
+    let top = tf.mul(tf.reshape(tf.matMul(flatVoxels, select), [n]), indexPlusOne);
+    for (let shift = 1; shift < 16 && shift < grid; shift *= 2) {
+      const below = tf.pad(tf.slice(top, [0], [n - shift]), [[shift, 0]]);
+      top = tf.add(top, tf.relu(tf.sub(below, top)));
+    }
+    const height = tf.sub(indexPlusOne, top);
+    const z = tf.mod(tf.range(0, n, 1, 'float32'), grid);
+    const none = tf.mul(tf.cast(tf.greater(height, z), 'float32'), SURFACE_HEIGHT_CLASSES);
+    return tf.cast(tf.minimum(tf.add(height, none), SURFACE_HEIGHT_MAX + 1), 'int32') as tf.Tensor1D;
+  });
+}
+
+/**
+ * Translation logits from the surface-height classes, [B, V^3]: each item weighs the classes by
+ * a Linear of the head's pooled features (the phase of the task decides the height: an
+ * approach 6 voxels over a block, a grasp 1 over the table, a place 2 over a block, measured
+ * on the held-out demonstrations, README Results); the other terms choose the column. A table
+ * lookup (gather) with a custom gradient (scatterND sums duplicates): wasm has no gradient for
+ * gather, and a one-hot matMul cost 110 ms at batch 8 against ~45 ms (measured, scratch profile).
+ */
+function surfaceHeightLogits(net: PeractNetwork, heights: tf.Tensor, features: tf.Tensor2D, batch: number): tf.Tensor2D {
+  const K = SURFACE_HEIGHT_CLASSES;
+  const voxels = net.config.gridSize ** 3;
+  const n = batch * voxels;
+  // Row b*K + class of the [B*K] table, for every voxel.
+  const index = tf.tidy(() => {
+    const offsets = tf.tensor2d(Array.from({ length: batch }, (_, b) => b * K), [batch, 1], 'int32');
+    return tf.reshape(tf.add(tf.reshape(heights, [batch, voxels]), offsets), [n]);
+  });
+  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    (args[1] as tf.GradSaveFunc)([index]);
+    return {
+      value: tf.reshape(tf.gather(tf.reshape(args[0] as tf.Tensor, [batch * K]), index), [batch, voxels]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.reshape(tf.scatterND(tf.reshape(saved[0], [n, 1]), tf.reshape(dy, [n]), [batch * K]), [batch, K]),
+    };
+  });
+  const logits = lookup(dense(net.params, 'decoder.height', features)) as tf.Tensor2D;
+  index.dispose();
+  return logits;
+}
+
 export function parameterCount(net: PeractNetwork): number {
   let n = 0;
   for (const v of net.params.values()) n += v.size;
@@ -256,6 +330,11 @@ export function validateInput(config: NetworkConfig, input: NetworkInput): numbe
   want('input.language', language, [B, config.languageLength]);
   if (language.dtype !== 'int32') throw invalidArgument('input.language', `must be int32, got ${language.dtype}`);
   if (voxels.dtype !== 'float32') throw invalidArgument('input.voxels', `must be float32, got ${voxels.dtype}`);
+  if (input.surfaceHeights !== undefined) {
+    if (!(input.surfaceHeights instanceof tf.Tensor)) throw invalidArgument('input.surfaceHeights', 'must be a tf.Tensor');
+    want('input.surfaceHeights', input.surfaceHeights, [B, V ** 3]);
+    if (input.surfaceHeights.dtype !== 'int32') throw invalidArgument('input.surfaceHeights', `must be int32, got ${input.surfaceHeights.dtype}`);
+  }
   return B;
 }
 
@@ -357,7 +436,7 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
     return tf.sum(tf.mul(tf.reshape(patches, [B * T, s.patchVolume, s.voxelChannels]), skipQuery), 2);
   });
   const decodedLogits = unpatchify(tf.add(shuffle, skip), B, V, c.patchSize);
-  const translation = grounding ? groundedLogits(net, decodedLogits, grounding, B) : decodedLogits;
+  const grounded = grounding ? groundedLogits(net, decodedLogits, grounding, B) : decodedLogits;
 
   // Rotation / gripper / collision head, from the patch tokens before and after the latents.
   // PerAct pools the full-resolution 1x1x1 features instead; on wasm the max-pool gradient
@@ -366,6 +445,11 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
     [spatialSoftmaxAndMax(voxelTokens, B, net.constants.tokenCoordinates), spatialSoftmaxAndMax(u, B, net.constants.tokenCoordinates)],
     1,
   ) as tf.Tensor2D;
+  let translation = grounded;
+  if (c.surfaceHeight) {
+    const heights = input.surfaceHeights ?? surfaceHeightClasses(tf.reshape(input.voxels, [B * s.numVoxels, c.inputChannels]) as tf.Tensor2D, B, V);
+    translation = tf.add(grounded, surfaceHeightLogits(net, heights, features, B));
+  }
   const h0 = leakyRelu(dense(p, 'head.dense0', features), c.leakySlope);
   const h1 = leakyRelu(dense(p, 'head.dense1', h0), c.leakySlope);
   const out = dense(p, 'head.out', h1);

@@ -361,18 +361,24 @@ describe('damaged checkpoints', () => {
     );
   });
 
-  it('a config.json without network.axisLogits (older versions) takes it from the weights', async () => {
-    for (const axisLogits of [false, true]) {
-      const dir = freshDir();
-      const network = { ...TINY, axisLogits };
-      await saveCheckpoint(dir, tinyPayload({ network, model: fakeWeights(network, 1) }));
-      const configPath = join(dir, 'config.json');
-      const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as { network: Partial<NetworkConfig> };
-      delete config.network.axisLogits;
-      await fs.writeFile(configPath, JSON.stringify(config));
-      const loaded = await loadCheckpoint(dir, { expectConfig: network });
-      expect(loaded.config.network.axisLogits).toBe(axisLogits);
-      expect(loaded.model.has('decoder.axes.w')).toBe(axisLogits);
+  it('a config.json without network.axisLogits or surfaceHeight (older versions) takes them from the weights', async () => {
+    const fields = [
+      ['axisLogits', 'decoder.axes.w'],
+      ['surfaceHeight', 'decoder.height.w'],
+    ] as const;
+    for (const [field, tensor] of fields) {
+      for (const on of [false, true]) {
+        const dir = freshDir();
+        const network = { ...TINY, [field]: on };
+        await saveCheckpoint(dir, tinyPayload({ network, model: fakeWeights(network, 1) }));
+        const configPath = join(dir, 'config.json');
+        const config = JSON.parse(await fs.readFile(configPath, 'utf8')) as { network: Partial<NetworkConfig> };
+        delete config.network[field];
+        await fs.writeFile(configPath, JSON.stringify(config));
+        const loaded = await loadCheckpoint(dir, { expectConfig: network });
+        expect(loaded.config.network[field]).toBe(on);
+        expect(loaded.model.has(tensor)).toBe(on);
+      }
     }
   });
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpec, GradientReplicas, selectBackend, toTensors, type BatchArrays } from '../../agent/index.js';
-import { createNetwork, Optimizer, resolveConfig, trainStep, type NetworkConfig } from '../../agent/network/index.js';
+import { createNetwork, Optimizer, resolveConfig, SURFACE_HEIGHT_MAX, trainStep, type NetworkConfig } from '../../agent/network/index.js';
 import { Rng } from '../../core/index.js';
+import { surfaceHeights } from '../../perception/index.js';
 
 // Dropout 0: then the mean of the shares' gradients is the whole batch's gradient.
 const CONFIG: NetworkConfig = resolveConfig('cpu', {
@@ -14,8 +15,10 @@ const SPEC = agentSpec({ gridSize: CONFIG.gridSize, tokenLength: CONFIG.language
 function randomBatch(n: number, seed: number): BatchArrays {
   const rng = new Rng(seed);
   const V = CONFIG.gridSize;
+  const voxels = new Float32Array(n * V ** 3 * CONFIG.inputChannels).map(() => (rng.next() < 0.2 ? rng.uniform(-1, 1) : 0));
   return {
-    voxels: new Float32Array(n * V ** 3 * CONFIG.inputChannels).map(() => (rng.next() < 0.2 ? rng.uniform(-1, 1) : 0)),
+    voxels,
+    surfaceHeights: surfaceHeights(voxels, V, SURFACE_HEIGHT_MAX),
     proprio: new Float32Array(n * 4).map(() => rng.uniform(-1, 1)),
     language: new Int32Array(n * CONFIG.languageLength).map(() => rng.int(0, CONFIG.vocabSize - 1)),
     translation: new Int32Array(n).map(() => rng.int(0, V ** 3 - 1)),

@@ -4,6 +4,7 @@ import { selectBackend } from '../../agent/backend.js';
 import {
   Optimizer,
   PRESETS,
+  SURFACE_HEIGHT_MAX,
   attention,
   createNetwork,
   crossEntropy,
@@ -13,6 +14,7 @@ import {
   loss,
   patchify,
   resolveConfig,
+  surfaceHeightClasses,
   trainStep,
   unpatchify,
   type ActionTargets,
@@ -21,7 +23,7 @@ import {
   type PeractNetwork,
 } from '../../agent/network/index.js';
 import { PeractError, Rng } from '../../core/index.js';
-import { CHANNEL, SPECIAL_TOKENS, wordId } from '../../perception/index.js';
+import { CHANNEL, SPECIAL_TOKENS, surfaceHeights, wordId } from '../../perception/index.js';
 
 /** A network small enough for finite differences and overfitting in a few seconds. */
 const TINY: Partial<NetworkConfig> = {
@@ -209,10 +211,11 @@ describe('network', () => {
       const y = (b.params.get(name) as tf.Variable).dataSync();
       const z = (c.params.get(name) as tf.Variable).dataSync();
       if (x.some((value, i) => value !== y[i])) sameAsB = false;
-      if (name.endsWith('.w') && x.every((value, i) => value === z[i])) sameAsC = false;
+      const startsAtZero = name === 'decoder.height.w';
+      if (name.endsWith('.w') && !startsAtZero && x.every((value, i) => value === z[i])) sameAsC = false;
     }
     expect(sameAsB).toBe(true);
-    expect(sameAsC).toBe(true); // every weight matrix differs under another seed
+    expect(sameAsC).toBe(true); // every randomly started weight matrix differs under another seed
     [a, b, c].forEach(disposeNetwork);
   });
 
@@ -329,7 +332,8 @@ describe('network', () => {
       };
     };
     const accuracyAfterTraining = (languageGrounding: boolean): number => {
-      const config = resolveConfig('cpu', { ...TINY, languageGrounding });
+      // Without the surface-height term, which alone finds the top of either column (chance: 1/2).
+      const config = resolveConfig('cpu', { ...TINY, languageGrounding, surfaceHeight: false });
       const net = createNetwork(config, 3);
       const optimizer = new Optimizer({ kind: 'adam', learningRate: 1e-2 });
       for (let i = 0; i < 40; i++) {
@@ -338,6 +342,96 @@ describe('network', () => {
         tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
       }
       const test = sample(config, 64, 7);
+      const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(forward(net, test.input).translation, 1), test.targets.translation), 'float32')).dataSync()[0]);
+      tf.dispose([...Object.values(test.input), ...Object.values(test.targets)]);
+      optimizer.dispose();
+      disposeNetwork(net);
+      return correct / 64;
+    };
+    expect(accuracyAfterTraining(true)).toBeGreaterThan(0.9);
+    expect(accuracyAfterTraining(false)).toBeLessThan(0.25);
+  });
+
+  it('gives every voxel its height above the nearest occupied voxel below, in voxels', () => {
+    const V = 32;
+    const C = 10;
+    const grid = new Float32Array(V ** 3 * C); // [x][y][z]; the columns x = 0, y = 0..3
+    const occupy = (column: number, z: number): void => {
+      grid[(column * V + z) * C + CHANNEL.occupancy] = 1;
+    };
+    occupy(0, 2); // a surface at z = 2
+    occupy(1, 0); // a floor, and a block at 20-21
+    occupy(1, 20);
+    occupy(1, 21);
+    // column 2 stays empty; column 3 has a surface at 3 only
+    occupy(3, 3);
+    const classes = tf.tidy(() => Array.from(surfaceHeightClasses(tf.tensor2d(grid, [V ** 3, C]), 1, V).dataSync()));
+    const none = SURFACE_HEIGHT_MAX + 1;
+    const column = (c: number): number[] => classes.slice(c * V, (c + 1) * V);
+    expect(column(0).slice(0, 16)).toEqual([none, none, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, none]);
+    expect(column(1)[0]).toBe(0);
+    expect(column(1)[12]).toBe(12);
+    expect(column(1)[13]).toBe(none); // 13 above the floor: past the last told-apart height
+    expect(column(1).slice(19, 25)).toEqual([none, 0, 0, 1, 2, 3]);
+    expect(column(2)).toEqual(Array.from({ length: V }, () => none));
+    expect(column(3).slice(0, 6)).toEqual([none, none, none, 0, 1, 2]);
+    // The encoder's JavaScript version gives the same classes.
+    expect(Array.from(surfaceHeights(grid, V, SURFACE_HEIGHT_MAX))).toEqual(classes);
+  });
+
+  it('computes the same surface heights in the graph as the encoder, over a batch of random scenes', () => {
+    const rng = new Rng(5);
+    const V = 16;
+    const batch = 3;
+    const grid = new Float32Array(batch * V ** 3 * 10);
+    for (let v = 0; v < batch * V ** 3; v++) if (rng.next() < 0.08) grid[v * 10 + CHANNEL.occupancy] = 1;
+    const inGraph = tf.tidy(() => Array.from(surfaceHeightClasses(tf.tensor2d(grid, [batch * V ** 3, 10]), batch, V).dataSync()));
+    expect(inGraph).toEqual(Array.from(surfaceHeights(grid, V, SURFACE_HEIGHT_MAX)));
+    // And the network gives the same translation logits with the classes passed or computed.
+    const config = resolveConfig('cpu', { ...TINY, gridSize: V, patchSize: 4 });
+    const net = createNetwork(config, 4);
+    tf.tidy(() => {
+      const input = { ...randomInput(config, batch, 6), voxels: tf.tensor(grid, [batch, V, V, V, 10]) };
+      const heights = tf.tensor2d(surfaceHeights(grid, V, SURFACE_HEIGHT_MAX), [batch, V ** 3], 'int32');
+      (net.params.get('decoder.height.w') as tf.Variable).assign(tf.randomNormal([derivedSizes(config).headInputDim, SURFACE_HEIGHT_MAX + 2], 0, 1, 'float32', 7));
+      const computed = forward(net, input).translation.dataSync();
+      const passed = forward(net, { ...input, surfaceHeights: heights }).translation.dataSync();
+      expect(Array.from(passed)).toEqual(Array.from(computed));
+      expect(() => forward(net, { ...input, surfaceHeights: tf.zeros([batch, V ** 3]) })).toThrow(/input\.surfaceHeights/);
+    });
+    disposeNetwork(net);
+  });
+
+  it('learns from the surface-height term how high over a block the target is, where the network without it is at chance', () => {
+    // One occupied voxel anywhere low in the grid; the target is the empty voxel three above it
+    // (an approach pose over a block). Without the term a token has to learn where, inside some
+    // other patch, the block below is.
+    const sample = (config: NetworkConfig, batch: number, seed: number): { input: NetworkInput; targets: ActionTargets } => {
+      const rng = new Rng(seed);
+      const V = config.gridSize;
+      const C = config.inputChannels;
+      const voxels = new Float32Array(batch * V ** 3 * C);
+      const labels: number[] = [];
+      for (let b = 0; b < batch; b++) {
+        const cell = (rng.int(0, V - 1) * V + rng.int(0, V - 1)) * V + rng.int(0, V - 4);
+        voxels[(b * V ** 3 + cell) * C + CHANNEL.occupancy] = 1;
+        labels.push(cell + 3);
+      }
+      return {
+        input: { voxels: tf.tensor(voxels, [batch, V, V, V, C]), proprio: tf.zeros([batch, config.proprioDim]), language: tf.zeros([batch, config.languageLength], 'int32') },
+        targets: { translation: tf.tensor1d(labels, 'int32'), rotation: tf.zeros([batch, 3], 'int32'), gripper: tf.zeros([batch], 'int32'), collision: tf.zeros([batch], 'int32') },
+      };
+    };
+    const accuracyAfterTraining = (surfaceHeight: boolean): number => {
+      const config = resolveConfig('cpu', { ...TINY, languageGrounding: false, surfaceHeight });
+      const net = createNetwork(config, 3);
+      const optimizer = new Optimizer({ kind: 'adam', learningRate: 1e-2 });
+      for (let i = 0; i < 40; i++) {
+        const batch = sample(config, 8, 200 + i);
+        trainStep(net, optimizer, batch);
+        tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
+      }
+      const test = sample(config, 64, 9);
       const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(forward(net, test.input).translation, 1), test.targets.translation), 'float32')).dataSync()[0]);
       tf.dispose([...Object.values(test.input), ...Object.values(test.targets)]);
       optimizer.dispose();
