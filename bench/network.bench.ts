@@ -87,12 +87,22 @@ async function presetForward(preset: PresetName, runs: number, warmup: number): 
   return figure;
 }
 
-async function presetTrainStep(preset: 'cpu' | 'peract', batchSize: number, runs: number, overrides: Partial<NetworkConfig> = {}, label = ''): Promise<Figure> {
+async function presetTrainStep(
+  preset: 'cpu' | 'peract',
+  batchSize: number,
+  runs: number,
+  overrides: Partial<NetworkConfig> = {},
+  label = '',
+  encoderHeights = false,
+): Promise<Figure> {
   const name = await backend();
   const config = resolveConfig(preset, overrides);
   const net = createNetwork(config, 1);
   const optimizer = new Optimizer();
-  const batch = { input: input(config, batchSize, 3), targets: targets(config, batchSize, 4) };
+  const x = input(config, batchSize, 3);
+  // As the trainer does: the encoder's surface-height classes come with the batch.
+  const heights = encoderHeights ? surfaceHeights(new Float32Array(await x.voxels.data()), config.gridSize, SURFACE_HEIGHT_MAX) : undefined;
+  const batch = { input: heights ? { ...x, surfaceHeights: tf.tensor2d(heights, [batchSize, config.gridSize ** 3], 'int32') } : x, targets: targets(config, batchSize, 4) };
   try {
     return await timeIt(`network/${preset}/train-step-b${batchSize}${label}`, () => trainStep(net, optimizer, batch), {
       runs,
@@ -211,6 +221,18 @@ export const benchmarks: Benchmark[] = [
       const without = await presetTrainStep('cpu', 8, 6, { languageGrounding: false }, '/no-grounding');
       const withIt = await presetTrainStep('cpu', 8, 6, {}, '/grounding');
       return [without, withIt, { name: 'network/cpu/grounding-over-none', median: withIt.median / without.median, unit: 'ratio', backend: withIt.backend }];
+    },
+  },
+  {
+    // What the surface-height term costs a training step: classes from the encoder (as in
+    // training) and computed in the graph, against the same network without the term.
+    name: 'network/cpu/surface-height',
+    run: async () => {
+      const without = await presetTrainStep('cpu', 8, 6, { surfaceHeight: false }, '/no-surface-height');
+      const passed = await presetTrainStep('cpu', 8, 6, {}, '/surface-height-from-encoder', true);
+      const inGraph = await presetTrainStep('cpu', 8, 6, {}, '/surface-height-in-graph');
+      const ratio = (f: Figure, label: string): Figure => ({ name: `network/cpu/surface-height-${label}-over-none`, median: f.median / without.median, unit: 'ratio', backend: f.backend });
+      return [without, passed, inGraph, ratio(passed, 'from-encoder'), ratio(inGraph, 'in-graph')];
     },
   },
   {

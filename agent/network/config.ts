@@ -57,9 +57,9 @@ export interface NetworkConfig {
   /**
    * Height-above-surface term (model.ts, surfaceHeightLogits): each voxel's height above the
    * nearest occupied voxel below it, in whole voxels (one class per height up to
-   * SURFACE_HEIGHT_MAX, one for higher or none), weighted per class by its patch's decoded
-   * token and added to the translation logits. Checkpoints written before it existed load with
-   * false.
+   * SURFACE_HEIGHT_MAX, one for higher or none), weighted per class by a Linear of the head's
+   * pooled features and added to the translation logits. Checkpoints written before it existed
+   * load with false.
    */
   surfaceHeight: boolean;
 }
@@ -72,6 +72,8 @@ export type PresetName = 'peract' | 'cpu';
  *  - Language is learned word-token embeddings (`words-v1`, 77 ids, vocab 512) + Linear, not
  *    frozen CLIP, plus the language grounding term (languageGrounding, model.ts), which PerAct
  *    does not have: CLIP arrives knowing colour words, ours are learned from ~100 demos a task.
+ *  - The surface-height term (surfaceHeight, model.ts): a translation prior on each voxel's
+ *    height over the surface below it, whose 14 weights the head's features choose per item.
  *  - Translation decoder: PerAct upsamples with conv 5^3, trilinear x5, conv 5^3, concat the
  *    1x1x1 features and conv 3^3 at 100^3. On wasm conv3d is a naive loop and conv2d filters
  *    cannot be trained, so both presets use the cheap decoder of `cpu` below (per-token Linear

@@ -14,7 +14,7 @@
  *   rows of a grounding table>; translation += m0 g + m1 (sum of g over the voxel's vertical column);
  *   voxel tokens += max of g over the patch * a learned row.
  *   surface height (surfaceHeight): h = each voxel's height in voxels above the nearest occupied
- *   voxel below it (a class 0..SURFACE_HEIGHT_MAX + 1); translation += Linear(u)[h], u of its patch.
+ *   voxel below it (a class 0..SURFACE_HEIGHT_MAX + 1); translation += Linear(head features)[h].
  * All matMuls are 2-D (ops.ts), all tensors rank <= 4 except the 5-D input's reshape.
  */
 import * as tf from '@tensorflow/tfjs';
