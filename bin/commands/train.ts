@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { train, PRESETS, type TrainOptions } from '../../agent/index.js';
 import { invalidArgument } from '../../core/index.js';
+import { checkBounds } from '../../perception/index.js';
 import { backendOption, intOption, numberOption, progressWanted } from './options.js';
 
 export function registerTrain(program: Command): void {
@@ -28,6 +29,7 @@ export function registerTrain(program: Command): void {
     .option('--no-augmentation', 'turn off the SE(3) augmentation')
     .option('--max-minutes <m>', 'wall-clock budget: stop with a checkpoint when spent (rerun to continue)')
     .option('--network <json>', 'preset overrides as JSON, e.g. \'{"numLatents":64}\'')
+    .option('--bounds <x0,y0,z0,x1,y1,z1>', 'workspace the voxel grid covers, metres, world frame (default: the tabletop bounds, README)')
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: the best available; env PERACT_BACKEND)')
     .option('--no-progress', 'no progress bar (one line per checkpoint instead)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
@@ -44,6 +46,7 @@ export function registerTrain(program: Command): void {
         }
       }
       const steps = intOption(o.steps, '--steps', 1);
+      const bounds = typeof o.bounds === 'string' ? checkBounds(o.bounds.split(',').map(Number), '--bounds') : undefined;
       const schedule = String(o.schedule);
       if (schedule !== 'cosine' && schedule !== 'constant') throw invalidArgument('--schedule', `must be cosine or constant, got ${schedule}`);
       const bar = progressWanted(o.progress)
@@ -58,6 +61,7 @@ export function registerTrain(program: Command): void {
         out: String(o.out),
         preset: preset as TrainOptions['preset'],
         network,
+        ...(bounds ? { bounds } : {}),
         steps,
         batch: intOption(o.batch, '--batch', 1),
         seed: intOption(o.seed, '--seed', 0),

@@ -40,6 +40,9 @@ describe('peract CLI', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--tasks: unknown task fly_to_the_moon; known tasks: reach_target,/);
     expect(peract('train', '--no-such-flag').status).toBe(2);
+    const bounds = peract('train', '--data', join(out, 'none'), '--out', join(out, 'run'), '--bounds', '0.2,-0.3,0.5,0.7,0.3,0.1');
+    expect(bounds.status).toBe(2);
+    expect(bounds.stderr).toMatch(/--bounds\[2\]: min \(0\.5\) must be < max \(0\.1\) on axis z/);
     const missing = peract('start', '--checkpoint', join(out, 'nothing-here'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/NOT_FOUND/);
