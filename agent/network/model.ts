@@ -239,8 +239,8 @@ export function surfaceHeightClasses(flatVoxels: tf.Tensor2D, batch: number, gri
 /**
  * Translation logits from the surface-height classes, [B, V^3]: each item weighs the classes by
  * a Linear of the head's pooled features (the phase of the task decides the height: an
- * approach 6 voxels over a block, a grasp 1 over the table, a place 2 over a block, measured
- * on the held-out demonstrations, README Results); the other terms choose the column. A table
+ * approach well over a block, a grasp just above the table, a place just above a block); the
+ * other terms choose the column. A table
  * lookup (gather) with a custom gradient (scatterND sums duplicates): wasm has no gradient for
  * gather, and a one-hot matMul cost 110 ms at batch 8 against ~45 ms (measured, scratch profile).
  */

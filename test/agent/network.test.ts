@@ -172,6 +172,25 @@ describe('patchify / unpatchify', () => {
   });
 });
 
+type Sampler = (config: NetworkConfig, batch: number, seed: number) => { input: NetworkInput; targets: ActionTargets };
+
+/** 40 Adam steps on batches of 8 from `sample` (seeds firstSeed..), then the argmax translation accuracy on 64 fresh samples. */
+function translationAccuracyAfterTraining(config: NetworkConfig, sample: Sampler, firstSeed: number, testSeed: number): number {
+  const net = createNetwork(config, 3);
+  const optimizer = new Optimizer({ kind: 'adam', learningRate: 1e-2 });
+  for (let i = 0; i < 40; i++) {
+    const batch = sample(config, 8, firstSeed + i);
+    trainStep(net, optimizer, batch);
+    tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
+  }
+  const test = sample(config, 64, testSeed);
+  const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(forward(net, test.input).translation, 1), test.targets.translation), 'float32')).dataSync()[0]);
+  tf.dispose([...Object.values(test.input), ...Object.values(test.targets)]);
+  optimizer.dispose();
+  disposeNetwork(net);
+  return correct / 64;
+}
+
 describe('network', () => {
   it('gives the documented output shapes for the cpu preset and a shrunken peract preset', () => {
     const cases: [NetworkConfig, number][] = [
@@ -331,23 +350,9 @@ describe('network', () => {
         targets: { translation: tf.tensor1d(labels, 'int32'), rotation: tf.zeros([batch, 3], 'int32'), gripper: tf.zeros([batch], 'int32'), collision: tf.zeros([batch], 'int32') },
       };
     };
-    const accuracyAfterTraining = (languageGrounding: boolean): number => {
-      // Without the surface-height term, which alone finds the top of either column (chance: 1/2).
-      const config = resolveConfig('cpu', { ...TINY, languageGrounding, surfaceHeight: false });
-      const net = createNetwork(config, 3);
-      const optimizer = new Optimizer({ kind: 'adam', learningRate: 1e-2 });
-      for (let i = 0; i < 40; i++) {
-        const batch = sample(config, 8, 100 + i);
-        trainStep(net, optimizer, batch);
-        tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
-      }
-      const test = sample(config, 64, 7);
-      const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(forward(net, test.input).translation, 1), test.targets.translation), 'float32')).dataSync()[0]);
-      tf.dispose([...Object.values(test.input), ...Object.values(test.targets)]);
-      optimizer.dispose();
-      disposeNetwork(net);
-      return correct / 64;
-    };
+    // Without the surface-height term, which alone finds the top of either column (chance: 1/2).
+    const accuracyAfterTraining = (languageGrounding: boolean): number =>
+      translationAccuracyAfterTraining(resolveConfig('cpu', { ...TINY, languageGrounding, surfaceHeight: false }), sample, 100, 7);
     expect(accuracyAfterTraining(true)).toBeGreaterThan(0.9);
     expect(accuracyAfterTraining(false)).toBeLessThan(0.25);
   });
@@ -422,22 +427,8 @@ describe('network', () => {
         targets: { translation: tf.tensor1d(labels, 'int32'), rotation: tf.zeros([batch, 3], 'int32'), gripper: tf.zeros([batch], 'int32'), collision: tf.zeros([batch], 'int32') },
       };
     };
-    const accuracyAfterTraining = (surfaceHeight: boolean): number => {
-      const config = resolveConfig('cpu', { ...TINY, languageGrounding: false, surfaceHeight });
-      const net = createNetwork(config, 3);
-      const optimizer = new Optimizer({ kind: 'adam', learningRate: 1e-2 });
-      for (let i = 0; i < 40; i++) {
-        const batch = sample(config, 8, 200 + i);
-        trainStep(net, optimizer, batch);
-        tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
-      }
-      const test = sample(config, 64, 9);
-      const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(forward(net, test.input).translation, 1), test.targets.translation), 'float32')).dataSync()[0]);
-      tf.dispose([...Object.values(test.input), ...Object.values(test.targets)]);
-      optimizer.dispose();
-      disposeNetwork(net);
-      return correct / 64;
-    };
+    const accuracyAfterTraining = (surfaceHeight: boolean): number =>
+      translationAccuracyAfterTraining(resolveConfig('cpu', { ...TINY, languageGrounding: false, surfaceHeight }), sample, 200, 9);
     expect(accuracyAfterTraining(true)).toBeGreaterThan(0.9);
     expect(accuracyAfterTraining(false)).toBeLessThan(0.25);
   });
