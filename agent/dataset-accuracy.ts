@@ -55,7 +55,7 @@ export async function datasetAccuracy(policy: PeractPolicy, options: DatasetAccu
     const sums: Accuracy = { translation: 0, translationNear: 0, rotation: 0, gripper: 0, collision: 0 };
     for (let i = 0; i < ids.length; i += batch) {
       const part = ids.slice(i, i + batch);
-      const acc = evaluateAccuracy(policy.net, await builder.build(part, 0), policy.spec);
+      const acc = await evaluateAccuracy(policy.net, await builder.build(part, 0), policy.spec);
       for (const k of Object.keys(sums) as (keyof Accuracy)[]) sums[k] += acc[k] * part.length;
       done += part.length;
       options.onProgress?.(done, total);

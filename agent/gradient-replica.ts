@@ -72,14 +72,14 @@ export class GradientReplicas {
     const k = this.threads;
     if (n % k !== 0) throw invalidArgument('batch', `must be a multiple of the ${k} training threads, got ${n}`);
     const share = n / k;
-    const weights = [...net.params.values()].map((v) => v.dataSync() as Float32Array);
+    const weights = (await Promise.all([...net.params.values()].map((v) => v.data()))) as Float32Array[];
     const remote = this.workers.map((w, i) => this.request(w, weights, sliceBatch(batch, (i + 1) * share, (i + 2) * share), net.dropoutRng.nextUint32(), options));
     // Whoever awaits them handles a rejection; a local failure must not leave them unhandled.
     for (const r of remote) r.catch(() => undefined);
     const tensors = toTensors(sliceBatch(batch, 0, share), spec, share);
-    let local: ReturnType<typeof computeGradients>;
+    let local: Awaited<ReturnType<typeof computeGradients>>;
     try {
-      local = computeGradients(net, tensors, options.loss);
+      local = await computeGradients(net, tensors, options.loss);
     } finally {
       tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
     }

@@ -33,13 +33,13 @@ await selectBackend(init.backend);
 // The seed does not matter: the weights are replaced before every computation.
 const net = createNetwork(init.config, 1);
 const params = [...net.params.values()];
-port.on('message', (req: ReplicaRequest) => {
+port.on('message', async (req: ReplicaRequest) => {
   try {
     tf.tidy(() => params.forEach((v, i) => v.assign(tf.tensor(req.weights[i], v.shape))));
     net.dropoutRng = new Rng(req.dropoutSeed);
     const n = req.batch.translation.length;
     const tensors = toTensors(req.batch, init.spec, n);
-    const { grads, losses } = computeGradients(net, tensors, req.loss);
+    const { grads, losses } = await computeGradients(net, tensors, req.loss);
     tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
     const arrays = [...net.params.keys()].map((name) => {
       const g = grads.get(name);

@@ -40,7 +40,7 @@ export class PeractPolicy implements Policy {
   }
 
   /** The network's choice for an already encoded input. */
-  actOnInput(input: SampleInput, options: ActOptions = {}): PolicyOutput {
+  async actOnInput(input: SampleInput, options: ActOptions = {}): Promise<PolicyOutput> {
     const codec = this.encoder.codec;
     const avoid = (options.avoidPositionsMetres ?? []).map((p, i) => {
       if (!Array.isArray(p) || p.length !== 3 || !p.every(Number.isFinite)) throw invalidArgument(`options.avoidPositionsMetres[${i}]`, 'must be [x, y, z] in metres');
@@ -62,7 +62,8 @@ export class PeractPolicy implements Policy {
       return [top.indices, top.values, tf.argMax(out.rotation, 2), tf.argMax(out.gripper, 1), tf.argMax(out.collision, 1), probs];
     });
     const heatmap = picked.pop() as tf.Tensor1D;
-    const [indices, values, rotation, gripper, collision] = picked.map((t) => t.dataSync());
+    // data(), not dataSync(): webgpu cannot read back synchronously in Node.
+    const [indices, values, rotation, gripper, collision] = await Promise.all(picked.map((t) => t.data()));
     picked.forEach((t) => t.dispose());
     const near = (a: readonly number[], b: readonly number[]): boolean => a.every((x, j) => Math.abs(x - b[j]) <= 1);
     const ranked = Array.from(indices, (flat, i) => ({ voxel: codec.voxelFromFlat(flat), score: values[i] }));
@@ -76,7 +77,7 @@ export class PeractPolicy implements Policy {
       ignoreCollisions: collision[0] === 1 ? 1 : 0,
     });
     try {
-      if (this.subVoxel) action.positionMetres = this.windowMean(heatmap, allowed[0].voxel);
+      if (this.subVoxel) action.positionMetres = await this.windowMean(heatmap, allowed[0].voxel);
     } finally {
       heatmap.dispose();
     }
@@ -84,7 +85,7 @@ export class PeractPolicy implements Policy {
   }
 
   /** Probability-weighted mean of the voxel centres in the 3x3x3 window (inside the grid) around `voxel`. */
-  private windowMean(heatmap: tf.Tensor1D, voxel: readonly [number, number, number]): [number, number, number] {
+  private async windowMean(heatmap: tf.Tensor1D, voxel: readonly [number, number, number]): Promise<[number, number, number]> {
     const v = this.spec.gridSize;
     const cells: [number, number, number][] = [];
     for (let dx = -1; dx <= 1; dx++) {
@@ -95,7 +96,9 @@ export class PeractPolicy implements Policy {
         }
       }
     }
-    const weights = tf.tidy(() => tf.gather(heatmap, tf.tensor1d(cells.map((c) => this.encoder.codec.flatIndex(c)), 'int32')).dataSync()) as Float32Array;
+    const gathered = tf.tidy(() => tf.gather(heatmap, tf.tensor1d(cells.map((c) => this.encoder.codec.flatIndex(c)), 'int32')));
+    const weights = (await gathered.data()) as Float32Array;
+    gathered.dispose();
     const sum = weights.reduce((a, b) => a + b, 0);
     const mean: [number, number, number] = [0, 0, 0];
     cells.forEach((c, i) => {

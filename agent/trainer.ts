@@ -191,8 +191,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const t0 = performance.now();
   let lastLoss = Number.NaN;
-  let accuracy = evaluateAccuracy(net, probe, spec);
-  let validationAccuracy = validation ? evaluateAccuracy(net, validation, spec) : undefined;
+  let accuracy = await evaluateAccuracy(net, probe, spec);
+  let validationAccuracy = validation ? await evaluateAccuracy(net, validation, spec) : undefined;
   const lastStep = Math.min(options.steps, options.stopAfter !== undefined ? step + options.stopAfter : options.steps);
   try {
     while (step < lastStep) {
@@ -202,17 +202,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         losses = await replicas.step(net, optimizer, batch, spec, stepOptions(step + 1));
       } else {
         const tensors = toTensors(batch, spec, options.batch);
-        losses = trainStep(net, optimizer, tensors, stepOptions(step + 1));
+        losses = await trainStep(net, optimizer, tensors, stepOptions(step + 1));
         tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
       }
       step++;
       lastLoss = losses.total;
       const record: Record<string, number> = { step, ...losses, lr: learningRateAt(schedule, step), seconds: (performance.now() - t0) / 1000 };
       if (step % options.evalEvery === 0 || step === options.steps) {
-        accuracy = evaluateAccuracy(net, probe, spec);
+        accuracy = await evaluateAccuracy(net, probe, spec);
         Object.assign(record, Object.fromEntries(Object.entries(accuracy).map(([k, v]) => [`acc_${k}`, v])));
         if (validation) {
-          validationAccuracy = evaluateAccuracy(net, validation, spec);
+          validationAccuracy = await evaluateAccuracy(net, validation, spec);
           Object.assign(record, Object.fromEntries(Object.entries(validationAccuracy).map(([k, v]) => [`val_${k}`, v])));
         }
       }
@@ -302,7 +302,7 @@ async function probeBatch(index: Awaited<ReturnType<typeof buildSampleIndex>>, s
 }
 
 /** Accuracy on a batch: the exact voxel (and within one voxel), all three rotation bins, the gripper and collision bits. */
-export function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: AgentSpec): Accuracy {
+export async function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: AgentSpec): Promise<Accuracy> {
   const n = batch.translation.length;
   // The forward pass draws dropout seeds even when not training; measuring must not shift the
   // training run's dropout masks (a resumed run measures at other steps).
@@ -312,7 +312,7 @@ export function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: A
     const out = forward(net, t.input);
     return [tf.argMax(out.translation, 1), tf.argMax(out.rotation, 2), tf.argMax(out.gripper, 1), tf.argMax(out.collision, 1)];
   });
-  const [trans, rot, grip, coll] = picked.map((p) => p.dataSync());
+  const [trans, rot, grip, coll] = await Promise.all(picked.map((p) => p.data()));
   picked.forEach((p) => p.dispose());
   net.dropoutRng = Rng.fromState(dropoutState);
   const V = spec.gridSize;

@@ -10,64 +10,21 @@ import {
   Optimizer,
   createNetwork,
   disposeNetwork,
-  forward,
   parameterCount,
   resolveConfig,
   SURFACE_HEIGHT_MAX,
   trainStep,
-  type ActionTargets,
   type NetworkConfig,
-  type NetworkInput,
   type PresetName,
 } from '../agent/network/index.js';
-import { Rng } from '../core/index.js';
 import { surfaceHeights } from '../perception/index.js';
 import { agentSpec, GradientReplicas, toTensors, type BatchArrays } from '../agent/index.js';
 import { timeIt, type Benchmark, type Figure } from './harness.js';
+import { actOnce, syntheticInput as input, syntheticTargets as targets } from './synthetic.js';
 
 async function backend(): Promise<BackendName> {
   const requested = process.env.PERACT_BACKEND ? undefined : 'wasm';
   return (await selectBackend(requested)).name;
-}
-
-function input(config: NetworkConfig, batch: number, seed: number): NetworkInput {
-  const rng = new Rng(seed);
-  const V = config.gridSize;
-  // About 5% occupied voxels, like a tabletop scene.
-  const voxels = new Float32Array(batch * V ** 3 * config.inputChannels);
-  for (let v = 0; v < batch * V ** 3; v++) {
-    if (rng.next() < 0.05) for (let c = 0; c < config.inputChannels; c++) voxels[v * config.inputChannels + c] = rng.uniform(-1, 1);
-  }
-  return {
-    voxels: tf.tensor(voxels, [batch, V, V, V, config.inputChannels]),
-    proprio: tf.tensor2d(Array.from({ length: batch * config.proprioDim }, () => rng.uniform(-1, 1)), [batch, config.proprioDim]),
-    language: tf.tensor2d(
-      Array.from({ length: batch * config.languageLength }, () => rng.int(0, config.vocabSize - 1)),
-      [batch, config.languageLength],
-      'int32',
-    ),
-  };
-}
-
-function targets(config: NetworkConfig, batch: number, seed: number): ActionTargets {
-  const rng = new Rng(seed);
-  return {
-    translation: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, config.gridSize ** 3 - 1)), 'int32'),
-    rotation: tf.tensor2d(Array.from({ length: batch * 3 }, () => rng.int(0, config.rotationBins - 1)), [batch, 3], 'int32'),
-    gripper: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
-    collision: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
-  };
-}
-
-function inferenceOnce(net: ReturnType<typeof createNetwork>, x: NetworkInput): void {
-  tf.tidy(() => {
-    const out = forward(net, x);
-    // Read back everything an agent needs to act.
-    tf.argMax(out.translation, 1).dataSync();
-    tf.argMax(out.rotation, 2).dataSync();
-    out.gripper.dataSync();
-    out.collision.dataSync();
-  });
 }
 
 async function presetForward(preset: PresetName, runs: number, warmup: number): Promise<Figure> {
@@ -77,7 +34,7 @@ async function presetForward(preset: PresetName, runs: number, warmup: number): 
   const net = createNetwork(config, 1);
   const initMs = performance.now() - t0;
   const x = input(config, 1, 2);
-  const figure = await timeIt(`network/${preset}/forward-b1`, () => inferenceOnce(net, x), {
+  const figure = await timeIt(`network/${preset}/forward-b1`, () => actOnce(net, x), {
     runs,
     warmup,
     extra: { backend: name, preset, parameters: parameterCount(net), initMs: Math.round(initMs) },
@@ -127,9 +84,9 @@ async function optimizerFit(kind: 'lamb' | 'adam', learningRate: number): Promis
   const optimizer = new Optimizer({ kind, learningRate });
   const batch = { input: input(config, 8, 5), targets: targets(config, 8, 6) };
   try {
-    const first = trainStep(net, optimizer, batch).translation;
+    const first = (await trainStep(net, optimizer, batch)).translation;
     let last = first;
-    for (let i = 1; i < 30; i++) last = trainStep(net, optimizer, batch).translation;
+    for (let i = 1; i < 30; i++) last = (await trainStep(net, optimizer, batch)).translation;
     return { name: `network/cpu/fit-one-batch/${kind}-${learningRate}`, median: last, unit: 'nats', runs: 30, startLoss: first, note: 'translation cross-entropy after 30 steps on one fixed batch of 8', backend: name };
   } finally {
     tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
@@ -172,9 +129,9 @@ async function replicaThroughput(): Promise<Figure[]> {
     const net = createNetwork(config, 1);
     const optimizer = new Optimizer({ kind: 'adam' });
     const arrays = await batchArrays(config, 8, 3);
-    const step = () => {
+    const step = async () => {
       const t = toTensors(arrays, spec, 8);
-      trainStep(net, optimizer, t, options);
+      await trainStep(net, optimizer, t, options);
       tf.dispose([...Object.values(t.input), ...Object.values(t.targets)]);
     };
     figures.push(perSecond(await timeIt('network/cpu/train-1-thread-b8', step, { runs: 6, warmup: 2, extra: { backend: name } }), 8));

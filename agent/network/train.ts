@@ -26,7 +26,7 @@ export interface StepOptions {
  * Forward with dropout, the four cross-entropies and the gradient of every parameter
  * (tf.variableGrads). The gradients are new tensors by parameter name: the caller disposes them.
  */
-export function computeGradients(net: PeractNetwork, batch: TrainingBatch, lossOptions?: LossOptions): { grads: Map<string, tf.Tensor>; losses: LossValues } {
+export async function computeGradients(net: PeractNetwork, batch: TrainingBatch, lossOptions?: LossOptions): Promise<{ grads: Map<string, tf.Tensor>; losses: LossValues }> {
   const names = [...net.params.keys()];
   const vars = names.map((n) => net.params.get(n) as tf.Variable);
   let parts: tf.Tensor1D | undefined;
@@ -41,7 +41,8 @@ export function computeGradients(net: PeractNetwork, batch: TrainingBatch, lossO
     const g = grads[vars[i].name];
     if (g) byName.set(n, g);
   });
-  const [total, translation, rotation, gripper, collision] = (parts as tf.Tensor1D).dataSync();
+  // data(), not dataSync(): webgpu cannot read back synchronously in Node (it needs an OffscreenCanvas).
+  const [total, translation, rotation, gripper, collision] = await (parts as tf.Tensor1D).data();
   parts?.dispose();
   return { grads: byName, losses: { total, translation, rotation, gripper, collision } };
 }
@@ -50,8 +51,8 @@ export function computeGradients(net: PeractNetwork, batch: TrainingBatch, lossO
  * One behaviour-cloning step: computeGradients, then one optimizer update. Returns the losses
  * before the update.
  */
-export function trainStep(net: PeractNetwork, optimizer: Optimizer, batch: TrainingBatch, options: StepOptions = {}): LossValues {
-  const { grads, losses } = computeGradients(net, batch, options.loss);
+export async function trainStep(net: PeractNetwork, optimizer: Optimizer, batch: TrainingBatch, options: StepOptions = {}): Promise<LossValues> {
+  const { grads, losses } = await computeGradients(net, batch, options.loss);
   try {
     optimizer.apply(net.params, grads, options.learningRate);
   } finally {

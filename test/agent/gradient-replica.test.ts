@@ -49,7 +49,7 @@ describe('gradient replicas', () => {
     for (let step = 0; step < 3; step++) {
       const batch = randomBatch(4, 100 + step);
       const t = toTensors(batch, SPEC, 4);
-      const a = trainStep(single, optSingle, t, options);
+      const a = await trainStep(single, optSingle, t, options);
       tf.dispose([...Object.values(t.input), ...Object.values(t.targets)]);
       const b = await replicas.step(split, optSplit, batch, SPEC, options);
       expect(b.total).toBeCloseTo(a.total, 4);

@@ -175,12 +175,12 @@ describe('patchify / unpatchify', () => {
 type Sampler = (config: NetworkConfig, batch: number, seed: number) => { input: NetworkInput; targets: ActionTargets };
 
 /** 40 Adam steps on batches of 8 from `sample` (seeds firstSeed..), then the argmax translation accuracy on 64 fresh samples. */
-function translationAccuracyAfterTraining(config: NetworkConfig, sample: Sampler, firstSeed: number, testSeed: number): number {
+async function translationAccuracyAfterTraining(config: NetworkConfig, sample: Sampler, firstSeed: number, testSeed: number): Promise<number> {
   const net = createNetwork(config, 3);
   const optimizer = new Optimizer({ kind: 'adam', learningRate: 1e-2 });
   for (let i = 0; i < 40; i++) {
     const batch = sample(config, 8, firstSeed + i);
-    trainStep(net, optimizer, batch);
+    await trainStep(net, optimizer, batch);
     tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
   }
   const test = sample(config, 64, testSeed);
@@ -294,16 +294,16 @@ describe('network', () => {
   }
 
   for (const kind of ['lamb', 'adam'] as const) {
-    it(`overfits a tiny fixed batch with ${kind} and leaks no tensors`, () => {
+    it(`overfits a tiny fixed batch with ${kind} and leaks no tensors`, async () => {
       const config = resolveConfig('cpu', { ...TINY, dropout: 0.1 });
       const net = createNetwork(config, 9);
       const input = randomInput(config, 4, 10);
       const targets = randomTargets(config, 4, 11);
       const optimizer = new Optimizer({ kind, learningRate: kind === 'lamb' ? 1e-2 : 3e-3 });
-      const first = trainStep(net, optimizer, { input, targets });
+      const first = await trainStep(net, optimizer, { input, targets });
       const tensors = tf.memory().numTensors;
       let last = first;
-      for (let i = 0; i < 60; i++) last = trainStep(net, optimizer, { input, targets });
+      for (let i = 0; i < 60; i++) last = await trainStep(net, optimizer, { input, targets });
       expect(tf.memory().numTensors).toBe(tensors);
       expect(optimizer.step).toBe(61);
       expect(Number.isFinite(last.total)).toBe(true);
@@ -316,7 +316,7 @@ describe('network', () => {
     });
   }
 
-  it('learns from the grounding term which of two coloured voxels the goal names, where the network without it is at chance', () => {
+  it('learns from the grounding term which of two coloured voxels the goal names, where the network without it is at chance', async () => {
     // Two occupied voxels, one red and one blue, anywhere in the lower half; the goal names one
     // colour and the target is the empty voxel at the top of its column (as an approach pose is
     // above a block). Nothing but the words tells them apart.
@@ -351,10 +351,10 @@ describe('network', () => {
       };
     };
     // Without the surface-height term, which alone finds the top of either column (chance: 1/2).
-    const accuracyAfterTraining = (languageGrounding: boolean): number =>
+    const accuracyAfterTraining = (languageGrounding: boolean): Promise<number> =>
       translationAccuracyAfterTraining(resolveConfig('cpu', { ...TINY, languageGrounding, surfaceHeight: false }), sample, 100, 7);
-    expect(accuracyAfterTraining(true)).toBeGreaterThan(0.9);
-    expect(accuracyAfterTraining(false)).toBeLessThan(0.25);
+    expect(await accuracyAfterTraining(true)).toBeGreaterThan(0.9);
+    expect(await accuracyAfterTraining(false)).toBeLessThan(0.25);
   });
 
   it('gives every voxel its height above the nearest occupied voxel below, in voxels', () => {
@@ -407,7 +407,7 @@ describe('network', () => {
     disposeNetwork(net);
   });
 
-  it('learns from the surface-height term how high over a block the target is, where the network without it is at chance', () => {
+  it('learns from the surface-height term how high over a block the target is, where the network without it is at chance', async () => {
     // One occupied voxel anywhere low in the grid; the target is the empty voxel three above it
     // (an approach pose over a block). Without the term a token has to learn where, inside some
     // other patch, the block below is.
@@ -427,27 +427,28 @@ describe('network', () => {
         targets: { translation: tf.tensor1d(labels, 'int32'), rotation: tf.zeros([batch, 3], 'int32'), gripper: tf.zeros([batch], 'int32'), collision: tf.zeros([batch], 'int32') },
       };
     };
-    const accuracyAfterTraining = (surfaceHeight: boolean): number =>
+    const accuracyAfterTraining = (surfaceHeight: boolean): Promise<number> =>
       translationAccuracyAfterTraining(resolveConfig('cpu', { ...TINY, languageGrounding: false, surfaceHeight }), sample, 200, 9);
-    expect(accuracyAfterTraining(true)).toBeGreaterThan(0.9);
-    expect(accuracyAfterTraining(false)).toBeLessThan(0.25);
+    expect(await accuracyAfterTraining(true)).toBeGreaterThan(0.9);
+    expect(await accuracyAfterTraining(false)).toBeLessThan(0.25);
   });
 
-  it('repeats a training run bit for bit from the same seeds (dropout included)', () => {
+  it('repeats a training run bit for bit from the same seeds (dropout included)', async () => {
     const config = resolveConfig('cpu', { ...TINY, dropout: 0.1 });
-    const run = (): number[] => {
+    const run = async (): Promise<number[]> => {
       const net = createNetwork(config, 21);
       const optimizer = new Optimizer();
       const input = randomInput(config, 2, 22);
       const targets = randomTargets(config, 2, 23);
-      const totals = [0, 1, 2].map(() => trainStep(net, optimizer, { input, targets }).total);
+      const totals: number[] = [];
+      for (let i = 0; i < 3; i++) totals.push((await trainStep(net, optimizer, { input, targets })).total);
       tf.dispose([...Object.values(input), ...Object.values(targets)]);
       optimizer.dispose();
       disposeNetwork(net);
       return totals;
     };
-    const first = run();
-    expect(run()).toEqual(first);
+    const first = await run();
+    expect(await run()).toEqual(first);
     expect(first[2]).not.toBe(first[0]);
   });
 

@@ -1,0 +1,45 @@
+/**
+ * Seeded synthetic network inputs and targets for the network benchmarks: about 5 % occupied
+ * voxels, like a tabletop scene. Shared by network.bench.ts and the GPU entry point (gpu.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { forward, type ActionTargets, type NetworkConfig, type NetworkInput, type PeractNetwork } from '../agent/network/index.js';
+import { Rng } from '../core/index.js';
+
+export function syntheticInput(config: NetworkConfig, batch: number, seed: number): NetworkInput {
+  const rng = new Rng(seed);
+  const V = config.gridSize;
+  const voxels = new Float32Array(batch * V ** 3 * config.inputChannels);
+  for (let v = 0; v < batch * V ** 3; v++) {
+    if (rng.next() < 0.05) for (let c = 0; c < config.inputChannels; c++) voxels[v * config.inputChannels + c] = rng.uniform(-1, 1);
+  }
+  return {
+    voxels: tf.tensor(voxels, [batch, V, V, V, config.inputChannels]),
+    proprio: tf.tensor2d(Array.from({ length: batch * config.proprioDim }, () => rng.uniform(-1, 1)), [batch, config.proprioDim]),
+    language: tf.tensor2d(
+      Array.from({ length: batch * config.languageLength }, () => rng.int(0, config.vocabSize - 1)),
+      [batch, config.languageLength],
+      'int32',
+    ),
+  };
+}
+
+export function syntheticTargets(config: NetworkConfig, batch: number, seed: number): ActionTargets {
+  const rng = new Rng(seed);
+  return {
+    translation: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, config.gridSize ** 3 - 1)), 'int32'),
+    rotation: tf.tensor2d(Array.from({ length: batch * 3 }, () => rng.int(0, config.rotationBins - 1)), [batch, 3], 'int32'),
+    gripper: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
+    collision: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
+  };
+}
+
+/** One inference as an agent acts: forward, then read back everything it needs (data(), not dataSync(): webgpu cannot read synchronously in Node). */
+export async function actOnce(net: PeractNetwork, x: NetworkInput): Promise<void> {
+  const picked = tf.tidy(() => {
+    const out = forward(net, x);
+    return [tf.argMax(out.translation, 1), tf.argMax(out.rotation, 2), out.gripper, out.collision];
+  });
+  await Promise.all(picked.map((t) => t.data()));
+  tf.dispose(picked);
+}
