@@ -241,8 +241,11 @@ export function surfaceHeightClasses(flatVoxels: tf.Tensor2D, batch: number, gri
  * a Linear of the head's pooled features (the phase of the task decides the height: an
  * approach well over a block, a grasp just above the table, a place just above a block); the
  * other terms choose the column. A table
- * lookup (gather) with a custom gradient (scatterND sums duplicates): wasm has no gradient for
- * gather, and a one-hot matMul cost 110 ms at batch 8 against ~45 ms (measured, scratch profile).
+ * lookup (gather) with a custom gradient. On wasm/cpu the gradient is a scatterND (it sums
+ * duplicates): wasm has no gradient for gather, and a one-hot matMul cost 110 ms at batch 8
+ * against ~45 ms. On webgpu the scatterND's atomic adds into 14 slots an item took 5.5 s of a
+ * 9.1 s training step at batch 16 on an H100 (`bench/gpu.ts --ablation`), so there the gradient
+ * is the one-hot matMul.
  */
 function surfaceHeightLogits(net: PeractNetwork, heights: tf.Tensor, features: tf.Tensor2D, batch: number): tf.Tensor2D {
   const K = SURFACE_HEIGHT_CLASSES;
@@ -257,7 +260,10 @@ function surfaceHeightLogits(net: PeractNetwork, heights: tf.Tensor, features: t
     (args[1] as tf.GradSaveFunc)([index]);
     return {
       value: tf.reshape(tf.gather(tf.reshape(args[0] as tf.Tensor, [batch * K]), index), [batch, voxels]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.reshape(tf.scatterND(tf.reshape(saved[0], [n, 1]), tf.reshape(dy, [n]), [batch * K]), [batch, K]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.getBackend() === 'webgpu'
+          ? tf.reshape(tf.matMul(tf.reshape(dy, [batch, 1, voxels]), tf.oneHot(tf.reshape(heights, [batch, voxels]), K)), [batch, K])
+          : tf.reshape(tf.scatterND(tf.reshape(saved[0], [n, 1]), tf.reshape(dy, [n]), [batch * K]), [batch, K]),
     };
   });
   const logits = lookup(dense(net.params, 'decoder.height', features)) as tf.Tensor2D;
