@@ -41,10 +41,12 @@ port.on('message', async (req: ReplicaRequest) => {
     const tensors = toTensors(req.batch, init.spec, n);
     const { grads, losses } = await computeGradients(net, tensors, req.loss);
     tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
-    const arrays = [...net.params.keys()].map((name) => {
-      const g = grads.get(name);
-      return g ? (g.dataSync() as Float32Array).slice() : new Float32Array(0);
-    });
+    const arrays = await Promise.all(
+      [...net.params.keys()].map(async (name) => {
+        const g = grads.get(name);
+        return g ? ((await g.data()) as Float32Array).slice() : new Float32Array(0);
+      }),
+    );
     tf.dispose([...grads.values()]);
     port.postMessage({ id: req.id, grads: arrays, losses }, arrays.map((a) => a.buffer));
   } catch (err) {

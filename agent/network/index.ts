@@ -1,5 +1,5 @@
 export { PRESETS, resolveConfig, validateConfig, derivedSizes, type NetworkConfig, type PresetName } from './config.js';
-export { GROUNDING_FEATURES, SURFACE_HEIGHT_CLASSES, SURFACE_HEIGHT_MAX, surfaceHeightClasses } from './model.js';
+export { GROUNDING_FEATURES, SURFACE_HEIGHT_CLASSES, SURFACE_HEIGHT_MAX, surfaceHeightClasses, surfaceHeightTableGradient } from './model.js';
 export {
   createNetwork,
   forward,

@@ -250,25 +250,41 @@ export function surfaceHeightClasses(flatVoxels: tf.Tensor2D, batch: number, gri
 function surfaceHeightLogits(net: PeractNetwork, heights: tf.Tensor, features: tf.Tensor2D, batch: number): tf.Tensor2D {
   const K = SURFACE_HEIGHT_CLASSES;
   const voxels = net.config.gridSize ** 3;
-  const n = batch * voxels;
-  // Row b*K + class of the [B*K] table, for every voxel.
-  const index = tf.tidy(() => {
-    const offsets = tf.tensor2d(Array.from({ length: batch }, (_, b) => b * K), [batch, 1], 'int32');
-    return tf.reshape(tf.add(tf.reshape(heights, [batch, voxels]), offsets), [n]);
-  });
+  const classes = tf.reshape(heights, [batch, voxels]);
+  const method = tf.getBackend() === 'webgpu' ? 'one-hot' : 'scatter';
   const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    (args[1] as tf.GradSaveFunc)([index]);
+    (args[1] as tf.GradSaveFunc)([classes]);
+    const table = args[0] as tf.Tensor;
     return {
-      value: tf.reshape(tf.gather(tf.reshape(args[0] as tf.Tensor, [batch * K]), index), [batch, voxels]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.getBackend() === 'webgpu'
-          ? tf.reshape(tf.matMul(tf.reshape(dy, [batch, 1, voxels]), tf.oneHot(tf.reshape(heights, [batch, voxels]), K)), [batch, K])
-          : tf.reshape(tf.scatterND(tf.reshape(saved[0], [n, 1]), tf.reshape(dy, [n]), [batch * K]), [batch, K]),
+      value: tf.tidy(() => tf.reshape(tf.gather(tf.reshape(table, [batch * K]), tableRows(classes as tf.Tensor2D)), [batch, voxels])),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => surfaceHeightTableGradient(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, method),
     };
   });
   const logits = lookup(dense(net.params, 'decoder.height', features)) as tf.Tensor2D;
-  index.dispose();
+  classes.dispose();
   return logits;
+}
+
+/** Row b * K + class of the flattened [B * K] table, for every voxel: [B * V^3] int32. */
+function tableRows(classes: tf.Tensor2D): tf.Tensor1D {
+  const [batch, voxels] = classes.shape;
+  const offsets = tf.tensor2d(Array.from({ length: batch }, (_, b) => b * SURFACE_HEIGHT_CLASSES), [batch, 1], 'int32');
+  return tf.reshape(tf.add(classes, offsets), [batch * voxels]);
+}
+
+/**
+ * The surface-height table's gradient, [B, K]: every voxel's upstream gradient `dy` [B, V^3]
+ * summed into its class's slot (`classes` [B, V^3] int32), by scatterND or by a one-hot matMul
+ * (which is faster where, surfaceHeightLogits says). Exported for the test that pins the two equal.
+ */
+export function surfaceHeightTableGradient(dy: tf.Tensor2D, classes: tf.Tensor2D, method: 'scatter' | 'one-hot'): tf.Tensor2D {
+  const K = SURFACE_HEIGHT_CLASSES;
+  const [batch, voxels] = classes.shape;
+  return tf.tidy(() =>
+    method === 'one-hot'
+      ? tf.reshape(tf.matMul(tf.reshape(dy, [batch, 1, voxels]), tf.oneHot(classes, K)), [batch, K])
+      : tf.reshape(tf.scatterND(tf.reshape(tableRows(classes), [batch * voxels, 1]), tf.reshape(dy, [batch * voxels]), [batch * K]), [batch, K]),
+  );
 }
 
 export function parameterCount(net: PeractNetwork): number {

@@ -4,6 +4,7 @@ import { selectBackend } from '../../agent/backend.js';
 import {
   Optimizer,
   PRESETS,
+  SURFACE_HEIGHT_CLASSES,
   SURFACE_HEIGHT_MAX,
   attention,
   createNetwork,
@@ -15,6 +16,7 @@ import {
   patchify,
   resolveConfig,
   surfaceHeightClasses,
+  surfaceHeightTableGradient,
   trainStep,
   unpatchify,
   type ActionTargets,
@@ -355,6 +357,20 @@ describe('network', () => {
       translationAccuracyAfterTraining(resolveConfig('cpu', { ...TINY, languageGrounding, surfaceHeight: false }), sample, 100, 7);
     expect(await accuracyAfterTraining(true)).toBeGreaterThan(0.9);
     expect(await accuracyAfterTraining(false)).toBeLessThan(0.25);
+  });
+
+  it('sums the surface-height gradient into its classes the same way by scatterND (wasm) and by one-hot matMul (webgpu)', () => {
+    const rng = new Rng(31);
+    const [batch, voxels] = [3, 512];
+    const dy = Array.from({ length: batch * voxels }, () => rng.uniform(-1, 1));
+    const classes = Array.from({ length: batch * voxels }, () => rng.int(0, SURFACE_HEIGHT_CLASSES - 1));
+    const expected = new Float64Array(batch * SURFACE_HEIGHT_CLASSES);
+    classes.forEach((k, i) => (expected[Math.floor(i / voxels) * SURFACE_HEIGHT_CLASSES + k] += dy[i]));
+    for (const method of ['scatter', 'one-hot'] as const) {
+      const got = tf.tidy(() => surfaceHeightTableGradient(tf.tensor2d(dy, [batch, voxels]), tf.tensor2d(classes, [batch, voxels], 'int32'), method).dataSync());
+      expect(got.length).toBe(expected.length);
+      got.forEach((g, i) => expect(g).toBeCloseTo(expected[i], 3));
+    }
   });
 
   it('gives every voxel its height above the nearest occupied voxel below, in voxels', () => {
