@@ -5,8 +5,10 @@
  * BACKEND_UNAVAILABLE with the reason, an unforced one falls through to the next.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PeractError, invalidArgument } from '../core/index.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -75,12 +77,10 @@ interface WebGpuModule {
 }
 
 async function tryWebgpu(): Promise<Attempt> {
-  for (const pkg of ['@tensorflow/tfjs-backend-webgpu', 'webgpu']) {
-    try {
-      require.resolve(pkg);
-    } catch {
-      return { ok: false, reason: `${pkg} is not installed` };
-    }
+  try {
+    require.resolve('webgpu');
+  } catch {
+    return { ok: false, reason: 'webgpu (Dawn) is not installed' };
   }
   try {
     const dawn = (await importOptional('webgpu')) as WebGpuModule;
@@ -98,7 +98,9 @@ async function tryWebgpu(): Promise<Attempt> {
     const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<unknown> } } }).navigator.gpu;
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { ok: false, reason: 'no WebGPU adapter found' };
-    await importOptional('@tensorflow/tfjs-backend-webgpu');
+    // A dependency, imported by name so a bundle carries it; only now, as it registers itself
+    // only when navigator.gpu exists.
+    await import('@tensorflow/tfjs-backend-webgpu');
   } catch (err) {
     return { ok: false, reason: `webgpu failed to load: ${message(err)}` };
   }
@@ -111,8 +113,10 @@ async function tryWasm(): Promise<Attempt> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!wasmPathsSet) {
-      // In Node the .wasm binaries are read from disk: point at the package's dist/ folder.
-      const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+      // In Node the .wasm binaries are read from disk: the package's dist/ folder, or, in a bundle
+      // (../shared/gpu/pack copies them next to it), the bundle's own folder.
+      const here = dirname(fileURLToPath(import.meta.url));
+      const dist = existsSync(join(here, 'tfjs-backend-wasm.wasm')) ? here : join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
       wasm.setWasmPaths(`${dist}/`);
       wasmPathsSet = true;
     }

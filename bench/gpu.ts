@@ -14,13 +14,10 @@
  *
  * Locally (no GPU) `npx tsx bench/gpu.ts` reports why webgpu is unavailable and measures wasm.
  */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import * as wasm from '@tensorflow/tfjs-backend-wasm';
-import { datasetAccuracy, loadPolicy, type PeractPolicy, type SampleInput } from '../agent/index.js';
+import { datasetAccuracy, loadPolicy, selectBackend, type PeractPolicy, type SampleInput } from '../agent/index.js';
 import {
   createNetwork,
   disposeNetwork,
@@ -53,35 +50,17 @@ function report(figure: Figure): void {
   if (outDir) appendFileSync(join(outDir, 'gpu.jsonl'), `${JSON.stringify(figure)}\n`);
 }
 
-async function startWebgpu(): Promise<string> {
-  // Dawn must be installed as navigator.gpu before tfjs-backend-webgpu is imported: it only
-  // registers itself when it sees one. A variable name keeps the native binding out of the bundle.
-  const dawnPackage = 'webgpu';
-  const dawn = (await import(dawnPackage)) as { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
-  Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true, writable: true });
-  const adapter = (await gpu.requestAdapter()) as { info?: { vendor?: string; architecture?: string; device?: string; description?: string } } | null;
-  if (!adapter) throw new Error('no WebGPU adapter');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend(webgpu) failed');
-  const i = adapter.info ?? {};
-  return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ');
-}
-
-async function startWasm(): Promise<void> {
-  // Bundled, the .wasm files sit next to the script (the pack copies them); under tsx, in the package.
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dist = existsSync(join(here, 'tfjs-backend-wasm-simd.wasm'))
-    ? here
-    : join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-  wasm.setWasmPaths(`${dist}/`);
-  if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend(wasm) failed');
-}
-
+/** Makes `backend` tf's active one, through the product's own backend selection. */
 async function use(backend: Backend): Promise<void> {
-  if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend(${backend}) failed`);
-  await tf.ready();
+  await selectBackend(backend);
+}
+
+/** The GPU's name as Dawn reports it (webgpu must have started). */
+async function adapterName(): Promise<string> {
+  type Info = { vendor?: string; architecture?: string; device?: string; description?: string };
+  const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<{ info?: Info } | null> } } }).navigator.gpu;
+  const i = (await gpu.requestAdapter())?.info ?? {};
+  return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ');
 }
 
 /** A seeded batch with the encoder's surface-height classes, as the trainer builds it. */
@@ -226,10 +205,11 @@ async function policyAgreement(): Promise<Figure[]> {
   return figures;
 }
 
-await startWasm();
+await use('wasm');
 let adapter: string;
 try {
-  adapter = await startWebgpu();
+  await use('webgpu');
+  adapter = await adapterName();
 } catch (err) {
   report({ name: 'gpu/webgpu-unavailable', median: Number.NaN, unit: 'ms', error: String((err as Error).message) });
   report(await act('wasm', 'cpu', 10, 2));

@@ -33,11 +33,11 @@ class ExpertReplay implements Policy {
 async function oracle(): Promise<Figure[]> {
   const episodes = Number(process.env.PERACT_ORACLE_EPISODES ?? 10);
   const grid = Number(process.env.PERACT_ORACLE_GRID ?? 48);
+  if (!Number.isInteger(grid) || grid < 1) throw new Error(`PERACT_ORACLE_GRID must be a positive integer, got ${process.env.PERACT_ORACLE_GRID}`);
   const bounds = checkBounds(process.env.PERACT_ORACLE_BOUNDS?.split(',').map(Number) ?? TABLETOP_BOUNDS, 'PERACT_ORACLE_BOUNDS');
   const spec = agentSpec({ gridSize: grid, bounds });
   const codec = new ActionCodec({ bounds: spec.bounds, size: spec.gridSize, rotationResolutionDeg: spec.rotationResolutionDeg });
   const env = new SimEnv();
-  if (!Number.isInteger(grid) || grid < 1) throw new Error(`PERACT_ORACLE_GRID must be a positive integer, got ${process.env.PERACT_ORACLE_GRID}`);
   const figures: Figure[] = [];
   const means = { exact: 0, grid: 0 };
   try {
