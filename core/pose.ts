@@ -11,7 +11,9 @@ import type { Pose, Quat, Vec3 } from './types.js';
 export function canonicalQuaternion(q: ArrayLike<number>, field = 'quaternion'): Quat {
   assertFiniteArray(q, 4, field);
   const n = Math.hypot(q[0], q[1], q[2], q[3]);
-  if (n < 1e-12) throw invalidArgument(field, 'must not be the zero quaternion');
+  // Finite components can still overflow the norm (1e308 each): normalizing would give zeros.
+  if (!Number.isFinite(n)) throw invalidArgument(field, `must have a finite norm, got ${n} from [${Array.from(q).join(', ')}]`);
+  if (n < 1e-12) throw invalidArgument(field, `must not be the zero quaternion (norm ${n})`);
   let s = 1 / n;
   if (q[3] < 0) s = -s;
   else if (q[3] === 0) {

@@ -52,6 +52,23 @@ describe('quaternions [x, y, z, w]', () => {
     expect(() => canonicalQuaternion([0, Number.NaN, 0, 1], 'goal.quaternion')).toThrow(/goal.quaternion\[1\]: must be finite/);
     expect(() => canonicalQuaternion([0, 0, 1])).toThrow(/quaternion: must have 4 elements/);
   });
+
+  it('rejects norms that overflow or vanish, naming the field, instead of returning zeros', () => {
+    const huge = [1e308, 1e308, 1e308, 1e308];
+    expect(() => canonicalQuaternion(huge, 'target.pose.orientation')).toThrow(PeractError);
+    expect(() => canonicalQuaternion(huge, 'target.pose.orientation')).toThrow(/^target\.pose\.orientation: must have a finite norm, got Infinity/);
+    try {
+      canonicalQuaternion(huge, 'target.pose.orientation');
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'target.pose.orientation' });
+    }
+    expect(() => canonicalQuaternion([1e-13, 0, 0, 0], 'q')).toThrow(/^q: must not be the zero quaternion/);
+    expect(() => canonicalQuaternion([5e-324, 5e-324, 0, 0], 'q')).toThrow(/^q: must not be the zero quaternion/);
+    // Large but representable norms still normalize.
+    const big = canonicalQuaternion([1e200, 0, 0, 1e200]);
+    expect(big[0]).toBeCloseTo(Math.SQRT1_2, 12);
+    expect(big.every(Number.isFinite)).toBe(true);
+  });
 });
 
 describe('Rng', () => {
