@@ -99,6 +99,11 @@ const SERVICES: Record<string, { request: MessageDef; response: MessageDef }> = 
     ],
   },
   'rosapi/Topics': { request: [], response: [f('topics', 'string[]'), f('types', 'string[]')] },
+  'rosapi/Services': { request: [], response: [f('services', 'string[]')] },
+  'rosapi/TopicType': { request: [f('topic', 'string')], response: [f('type', 'string')] },
+  'rosapi/ServiceType': { request: [f('service', 'string')], response: [f('type', 'string')] },
+  'rosapi/TopicsForType': { request: [f('type', 'string')], response: [f('topics', 'string[]')] },
+  'rosapi/ServicesForType': { request: [f('type', 'string')], response: [f('services', 'string[]')] },
 };
 
 /** `sensor_msgs/msg/Image` (ROS 2) and `sensor_msgs/Image` (ROS 1) name the same type. */
@@ -220,6 +225,8 @@ function checkValue(type: string, value: unknown, path: string, depth: number): 
     case 'float64':
       // JSON cannot carry NaN; rosbridge sends null for it.
       if (value === null) return Number.NaN;
+      // CBOR 64-bit integers decode as BigInt.
+      if (typeof value === 'bigint') return Number(value);
       if (typeof value !== 'number') throw new MessageMismatch(path, `must be a number, got ${kindOf(value)}`);
       return value;
     case 'time':
@@ -228,6 +235,8 @@ function checkValue(type: string, value: unknown, path: string, depth: number): 
     default: {
       const range = INT_RANGES[type];
       if (range) {
+        // CBOR 64-bit integers decode as BigInt: accepted when the type's range holds them.
+        if (typeof value === 'bigint' && value >= BigInt(range[0]) && value <= BigInt(range[1])) return Number(value);
         if (typeof value !== 'number' || !Number.isInteger(value) || value < range[0] || value > range[1]) {
           throw new MessageMismatch(path, `must be an integer in [${range[0]}, ${range[1]}] (${type}), got ${kindOf(value)}`);
         }
@@ -249,7 +258,7 @@ function checkTime(value: unknown, path: string): { sec: number; nanosec: number
   }
   const sec = v.sec ?? v.secs ?? 0;
   const nanosec = v.nanosec ?? v.nsecs ?? 0;
-  if (typeof sec !== 'number' || !Number.isInteger(sec)) throw new MessageMismatch(`${path}.sec`, `must be an integer, got ${kindOf(sec)}`);
+  if (typeof sec !== 'number' || !Number.isSafeInteger(sec)) throw new MessageMismatch(`${path}.sec`, `must be an integer, got ${kindOf(sec)}`);
   if (typeof nanosec !== 'number' || !Number.isInteger(nanosec) || nanosec < 0 || nanosec >= 1e9) {
     throw new MessageMismatch(`${path}.nanosec`, `must be an integer in [0, 1e9), got ${kindOf(nanosec)}`);
   }
@@ -298,5 +307,6 @@ function kindOf(value: unknown): string {
   if (ArrayBuffer.isView(value)) return value.constructor.name;
   if (typeof value === 'string') return JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}...` : value);
   if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `${value.toString().slice(0, 30)}n (a 64-bit integer)`;
   return typeof value;
 }

@@ -54,7 +54,7 @@ const NAME_RE = /^\/?[A-Za-z][A-Za-z0-9_]*(\/[A-Za-z][A-Za-z0-9_]*)*$/;
 export function nameField(v: RawOp, key: 'topic' | 'service'): string {
   const raw = v[key];
   if (typeof raw !== 'string' || raw.length === 0) throw new ProtocolError(`${v.op}: "${key}" must be a non-empty string`, idOf(v));
-  if (raw.length > 256 || !NAME_RE.test(raw)) throw new ProtocolError(`${v.op}: "${key}" ${JSON.stringify(raw.slice(0, 60))} is not a valid ROS name`, idOf(v));
+  if (raw.length > 256 || !NAME_RE.test(raw)) throw new ProtocolError(`${v.op}: "${key}" ${describeValue(raw)} is not a valid ROS name`, idOf(v));
   return raw.startsWith('/') ? raw : `/${raw}`;
 }
 
@@ -68,8 +68,43 @@ export function optionalString(v: RawOp, key: string, maxLength = 256): string |
 export function optionalNumber(v: RawOp, key: string, { min = 0, max = Number.MAX_SAFE_INTEGER, integer = false } = {}): number | undefined {
   const raw = v[key];
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < min || raw > max || (integer && !Number.isInteger(raw))) {
-    throw new ProtocolError(`${v.op}: "${key}" must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(raw)?.slice(0, 40)}`, idOf(v));
+  // CBOR clients may send 64-bit integers, which decode as BigInt.
+  const value = typeof raw === 'bigint' && raw >= BigInt(Number.MIN_SAFE_INTEGER) && raw <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new ProtocolError(`${v.op}: "${key}" must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describeValue(raw)}`, idOf(v));
   }
-  return raw;
+  return value;
+}
+
+/**
+ * A short description of any received value for an error message. Never throws: hostile input
+ * can hold BigInts (CBOR), objects whose `toString` is not a function, or megabytes of text.
+ */
+export function describeValue(value: unknown, maxLength = 40): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > maxLength ? `${value.slice(0, maxLength)}...` : value);
+    case 'number':
+    case 'boolean':
+      return String(value);
+    case 'bigint': {
+      const text = value.toString();
+      return `${text.length > maxLength ? `${text.slice(0, maxLength)}...` : text}n`;
+    }
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `an array of length ${value.length}`;
+      if (ArrayBuffer.isView(value)) return `${value.constructor.name} of ${value.byteLength} bytes`;
+      return 'an object';
+    default:
+      return typeof value;
+  }
+}
+
+/** The message of anything thrown, without calling into hostile values. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return typeof err.message === 'string' ? err.message : 'unknown error';
+  return describeValue(err, 200);
 }

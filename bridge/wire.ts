@@ -1,5 +1,6 @@
-import { Encoder, decode as cborDecode } from 'cbor-x';
+import { Decoder, Encoder } from 'cbor-x';
 import { PNG } from 'pngjs';
+import { cborShapeProblem, jsonDepthProblem } from './frame-guard.js';
 
 /**
  * How rosbridge v2 messages travel: JSON text (uint8[] as base64), CBOR binary frames (uint8[]
@@ -13,6 +14,11 @@ export type Compression = 'none' | 'png' | 'cbor';
 export type WireFrame = string | Uint8Array;
 
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false } as ConstructorParameters<typeof Encoder>[0]);
+/** Our own decoder: no record structures (cbor-x's shared default could carry them from one client to the next). */
+const cborIn = new Decoder({ useRecords: false, mapsAsObjects: true } as ConstructorParameters<typeof Decoder>[0]);
+
+/** Nesting a received frame may have: a ROS message inside an op is under 10 levels deep. */
+export const DEFAULT_MAX_NESTING_DEPTH = 32;
 
 /** JSON with Uint8Array as base64 and other typed arrays as number arrays (what rosbridge sends). */
 export function toJson(message: unknown): string {
@@ -58,19 +64,34 @@ export function fragmentJson(json: string, fragmentSize: number, id: string): st
   return out;
 }
 
-/** Decodes one received frame (text JSON or binary CBOR); throws with a short reason. */
-export function decodeFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): unknown {
+/**
+ * Decodes one received frame (text JSON or binary CBOR); throws with a short reason. The
+ * frame's nesting is checked before it is parsed (frame-guard.ts), so a hostile shape costs
+ * one scan, not a parse.
+ */
+export function decodeFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean, maxDepth = DEFAULT_MAX_NESTING_DEPTH): unknown {
   const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   if (isBinary) {
+    const problem = cborShapeProblem(buf, maxDepth);
+    if (problem) throw new Error(`binary frame is not valid CBOR for a rosbridge op (${problem})`);
     try {
-      return cborDecode(buf);
+      return cborIn.decode(buf);
     } catch (err) {
-      throw new Error(`binary frame is not valid CBOR (${(err as Error).message.slice(0, 80)})`);
+      throw new Error(`binary frame is not valid CBOR (${String((err as Error).message).slice(0, 80)})`);
     }
   }
+  const problem = jsonDepthProblem(buf, maxDepth);
+  if (problem) throw new Error(`frame is not valid JSON for a rosbridge op (${problem})`);
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (err) {
-    throw new Error(`frame is not valid JSON (${(err as Error).message.slice(0, 80)})`);
+    throw new Error(`frame is not valid JSON (${String((err as Error).message).slice(0, 80)})`);
   }
+}
+
+/** The JSON text of a fragmented message, checked like a frame before it is parsed. */
+export function decodeJsonText(text: string, maxDepth = DEFAULT_MAX_NESTING_DEPTH): unknown {
+  const problem = jsonDepthProblem(Buffer.from(text, 'utf8'), maxDepth);
+  if (problem) throw new Error(`not valid JSON for a rosbridge op (${problem})`);
+  return JSON.parse(text);
 }
