@@ -49,6 +49,7 @@ export async function startSimBridge(options: SimBridgeOptions = {}): Promise<Si
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.policy ? { policy: options.policy } : {}),
       ...(options.rateHz !== undefined ? { rateHz: options.rateHz } : {}),
+      ...(options.log ? { log: options.log } : {}),
     });
   } catch (err) {
     await server.close();

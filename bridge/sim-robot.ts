@@ -2,16 +2,19 @@ import { CylinderGeometry, Matrix4, Quaternion, Vector3, type Group, type Object
 import { canonicalQuaternion, invalidArgument, PeractError, type Action, type Observation, type Policy, type PolicyOutput, type Pose } from '../core/index.js';
 import { buildSceneGraph, createArmMeshes, FINGER_MAX_OPENING_METRES, updateArmMeshes, type ArmMeshes, type SimEnv } from '../sim/index.js';
 import type { BridgeServer } from './bridge-server.js';
+import { errorText } from './protocol.js';
 import { cameraInfoMsg, header, imageMsg, poseFromMsg, poseMsg, rosTimeFromMs, transformMsg, type RosTime } from './ros-messages.js';
 
 /**
  * The simulator as a ROS robot on a BridgeServer: it publishes what a Panda with RGB-D cameras
  * publishes and takes commands the way a MoveIt-style setup behind rosbridge does. Every name
- * is in `SIM_TOPICS` / `SIM_SERVICES` and documented in bridge/README-section.md.
+ * is in `SIM_TOPICS` / `SIM_SERVICES` and documented in the README and docs/bridge.md.
  *
- * Environment calls (reset, step, act) run one at a time; sensor publishing skips a tick while
- * one runs, so a client never sees a half-updated world. The simulator is not real-time: the
- * world stands still between commands and the same state is published at `rateHz`.
+ * Environment calls (reset, step, act) run one at a time, each answering with its own result;
+ * sensor publishing skips a tick while one runs, so a client never sees a half-updated world.
+ * The simulator is not real-time: the world stands still between commands and the same state
+ * is published at `rateHz`. No input ends the process: every command's promise is caught and
+ * its failure published or answered, naming the field.
  */
 
 export const WORLD_FRAME = 'world';
@@ -37,8 +40,24 @@ export const SIM_SERVICES = {
   execute: '/peract/execute',
   success: '/peract/success',
   act: '/peract/act',
+  /** Served by BridgeServer itself (with /rosapi/services, topic_type, service_type, ...). */
   topics: '/rosapi/topics',
 } as const;
+
+/** /peract/command messages waiting to run; more are answered at once on /peract/step_result. */
+export const MAX_PENDING_COMMANDS = 8;
+/** Longest goal text /peract/act takes. */
+export const MAX_GOAL_CHARS = 1000;
+
+/** peract_msgs/Execute's response (a type alias: it is also a plain record of fields). */
+type ExecuteReply = {
+  success: boolean;
+  message: string;
+  task_success: boolean;
+  done: boolean;
+  refused: boolean;
+  step: number;
+};
 
 /** tf frame names of the arm's FK frames (index = FK frame), as the Panda's URDF names them. */
 export const PANDA_LINK_FRAMES = ['panda_link0', 'panda_link1', 'panda_link2', 'panda_link3', 'panda_link4', 'panda_link5', 'panda_link6', 'panda_link7', 'panda_link8', 'panda_hand', 'panda_hand_tcp'];
@@ -72,6 +91,7 @@ export class SimRobot {
   /** Frames of the last reset: their intrinsics feed CameraInfo without rendering. */
   private lastFrames: Observation['cameras'] = [];
   private stepCount = 0;
+  private pendingCommands = 0;
   /** Sensor publications made (for tests and the benchmark). */
   publishCount = 0;
 
@@ -91,7 +111,7 @@ export class SimRobot {
     robot.publishLatched();
     robot.publishState();
     robot.timer = setInterval(() => {
-      if (robot.busyCount === 0) robot.publishState();
+      if (robot.busyCount === 0) robot.publishStateSafely();
     }, 1000 / rate);
     return robot;
   }
@@ -132,32 +152,50 @@ export class SimRobot {
     s.defineTopic(SIM_TOPICS.stepResult, 'peract_msgs/StepResult');
     s.defineTopic(SIM_TOPICS.command, 'peract_msgs/Command', { clientsMayPublish: true });
     s.onMessage(SIM_TOPICS.command, (msg) => {
+      const fail = (message: string) => this.publishStepResult({ success: false, message, task_success: false, done: this.episodeDone, refused: false, step: this.stepCount });
       let action: Action;
       try {
         action = actionFromCommand(msg);
       } catch (err) {
-        this.server.publish(SIM_TOPICS.stepResult, { header: header(WORLD_FRAME, this.stamp()), success: false, message: (err as Error).message, task_success: false, done: this.episodeDone, step: this.stepCount });
+        fail(errorText(err));
         return;
       }
-      void this.execute(action).then((r) => this.server.publish(SIM_TOPICS.stepResult, { header: header(WORLD_FRAME, this.stamp()), ...r }));
+      if (this.pendingCommands >= MAX_PENDING_COMMANDS) {
+        fail(`busy: ${MAX_PENDING_COMMANDS} commands are waiting; this one was not run`);
+        return;
+      }
+      this.pendingCommands++;
+      return this.execute(action)
+        .then(
+          (r) => this.publishStepResult(r),
+          (err: unknown) => fail(errorText(err)),
+        )
+        .finally(() => this.pendingCommands--);
     });
 
     s.advertiseService(SIM_SERVICES.reset, 'peract_msgs/Reset', async (req) => {
-      const task = String(req.task) || this.env.currentTask?.name || this.env.tasks[0];
       // -1 (or any negative) lets the seed draw the variation, as SimEnv does without one.
       const variation = Number(req.variation) >= 0 ? Number(req.variation) : undefined;
-      const r = await this.exclusive(() => this.doReset(task, variation, Number(req.seed))).catch((err: Error) => err);
-      if (r instanceof Error) return { success: false, message: r.message, goal: '', variation: -1 };
-      this.publishLatched();
-      setImmediate(() => this.publishState());
-      return { success: true, message: `reset ${task}`, goal: this.goal, variation: r };
+      try {
+        // Everything the answer says is read inside the exclusive section: a second reset
+        // queued behind this one cannot change it.
+        return await this.exclusive(async () => {
+          const task = String(req.task) || this.env.currentTask?.name || this.env.tasks[0];
+          const r = await this.doReset(task, variation, Number(req.seed));
+          this.publishLatched();
+          setImmediate(() => this.publishStateSafely());
+          return { success: true, message: `reset ${task}`, goal: r.goal, variation: r.variation };
+        });
+      } catch (err) {
+        return { success: false, message: errorText(err), goal: '', variation: -1 };
+      }
     });
     s.advertiseService(SIM_SERVICES.execute, 'peract_msgs/Execute', async (req) => {
       let action: Action;
       try {
         action = actionFromCommand(req);
       } catch (err) {
-        return { success: false, message: (err as Error).message, task_success: false, done: this.episodeDone, step: this.stepCount };
+        return { success: false, message: errorText(err), task_success: false, done: this.episodeDone, refused: false, step: this.stepCount };
       }
       return this.execute(action);
     });
@@ -166,10 +204,14 @@ export class SimRobot {
       return { success: ok, message: ok ? 'the task is done' : 'the task is not done' };
     });
     s.advertiseService(SIM_SERVICES.act, 'peract_msgs/Act', async (req) => this.act(String(req.goal), req.execute !== false));
-    s.advertiseService(SIM_SERVICES.topics, 'rosapi/Topics', async () => this.server.topicList());
   }
 
-  private async doReset(task: string, variation: number | undefined, seed: number): Promise<number> {
+  /** peract_msgs/StepResult as documented: the Execute reply without `refused`. */
+  private publishStepResult(r: ExecuteReply): void {
+    this.server.publish(SIM_TOPICS.stepResult, { header: header(WORLD_FRAME, this.stamp()), success: r.success, message: r.message, task_success: r.task_success, done: r.done, step: r.step });
+  }
+
+  private async doReset(task: string, variation: number | undefined, seed: number): Promise<{ goal: string; variation: number }> {
     const r = await this.env.reset({ task, ...(variation !== undefined ? { variation } : {}), seed });
     this.goal = r.goal;
     this.episodeDone = false;
@@ -178,7 +220,7 @@ export class SimRobot {
     this.lastFrames = r.observation.cameras;
     this.gripperOpenState = r.observation.gripperOpen;
     this.locateCameras(r.observation);
-    return r.variation;
+    return { goal: r.goal, variation: r.variation };
   }
 
   /** Fixed cameras are static in the world; wrist cameras are static in the tool frame. */
@@ -196,33 +238,51 @@ export class SimRobot {
     }
   }
 
-  private async execute(action: Action): Promise<{ success: boolean; message: string; task_success: boolean; done: boolean; refused: boolean; step: number }> {
-    return this.exclusive(async () => {
-      if (this.episodeDone) return { success: false, message: 'the episode is done: call /peract/reset', task_success: this.env.isSuccess(), done: true, refused: false, step: this.stepCount };
-      const r = await this.env.step(action);
-      this.stepCount++;
-      this.episodeDone = r.done;
-      this.gripperOpenState = r.observation.gripperOpen;
-      setImmediate(() => this.publishState());
-      return { success: r.failureReason === undefined, message: r.failureReason ?? 'ok', task_success: r.success, done: r.done, refused: r.refused === true, step: this.stepCount };
-    });
+  private execute(action: Action): Promise<ExecuteReply> {
+    return this.exclusive(() => this.executeNow(action));
+  }
+
+  /** One step; the caller holds the exclusive section. */
+  private async executeNow(action: Action): Promise<ExecuteReply> {
+    if (this.episodeDone) return { success: false, message: 'the episode is done: call /peract/reset', task_success: this.env.isSuccess(), done: true, refused: false, step: this.stepCount };
+    const r = await this.env.step(action);
+    this.stepCount++;
+    this.episodeDone = r.done;
+    this.gripperOpenState = r.observation.gripperOpen;
+    setImmediate(() => this.publishStateSafely());
+    // An episode the action limit ended says so: the last move's own trouble (a contact that
+    // stopped it) is not why the episode is over.
+    const limit = this.env.currentTask?.episodeLimit;
+    const atLimit = r.done && !r.success && limit !== undefined && this.stepCount >= limit;
+    const message = atLimit ? `the episode reached its limit of ${limit} actions${r.failureReason ? ` (the last move: ${r.failureReason})` : ''}` : (r.failureReason ?? 'ok');
+    return { success: r.failureReason === undefined, message, task_success: r.success, done: r.done, refused: r.refused === true, step: this.stepCount };
   }
 
   private async act(goalText: string, execute: boolean): Promise<Record<string, unknown>> {
     const policy = this.options.policy;
-    const none = { target: poseMsg({ positionMetres: [0, 0, 0], quaternion: [0, 0, 0, 1] }), gripper_open: true, ignore_collisions: false, task_success: false, done: this.episodeDone };
-    if (!policy) return { success: false, message: 'no agent is loaded (start `peract serve` with a checkpoint)', ...none };
-    const goal = goalText.trim() || this.goal;
-    if (goal !== this.goal) {
-      this.goal = goal;
-      this.server.publish(SIM_TOPICS.goal, { data: goal });
-    }
-    let out: PolicyOutput;
-    try {
-      out = await this.exclusive(() => policy.act(this.env.observe(), goal));
-    } catch (err) {
-      return { success: false, message: `the agent failed: ${(err as Error).message}`, ...none };
-    }
+    const none = () => ({ target: poseMsg({ positionMetres: [0, 0, 0], quaternion: [0, 0, 0, 1] }), gripper_open: true, ignore_collisions: false, task_success: false, done: this.episodeDone });
+    if (!policy) return { success: false, message: 'no agent is loaded (start `peract serve` with a checkpoint)', ...none() };
+    if (goalText.length > MAX_GOAL_CHARS) return { success: false, message: `goal: at most ${MAX_GOAL_CHARS} characters, got ${goalText.length}`, ...none() };
+    // The agent's observation, its action and that action's execution form one section: a reset
+    // from another client cannot slip between them.
+    return this.exclusive(async () => {
+      const goal = goalText.trim() || this.goal;
+      if (goal !== this.goal) {
+        this.goal = goal;
+        this.server.publish(SIM_TOPICS.goal, { data: goal });
+      }
+      let out: PolicyOutput;
+      try {
+        out = await policy.act(this.env.observe(), goal);
+        out = { ...out, action: checkedAgentAction(out.action) };
+      } catch (err) {
+        return { success: false, message: `the agent failed: ${errorText(err)}`, ...none() };
+      }
+      return this.publishAndExecute(out, goal, execute);
+    });
+  }
+
+  private async publishAndExecute(out: PolicyOutput, goal: string, execute: boolean): Promise<Record<string, unknown>> {
     this.server.publish(SIM_TOPICS.policyOutput, {
       header: header(WORLD_FRAME, this.stamp()),
       goal,
@@ -234,7 +294,7 @@ export class SimRobot {
     });
     const target = poseMsg({ positionMetres: out.action.positionMetres, quaternion: out.action.quaternion });
     if (!execute) return { success: true, message: 'not executed', target, gripper_open: out.action.gripperOpen, ignore_collisions: out.action.ignoreCollisions, task_success: this.env.isSuccess(), done: this.episodeDone };
-    const r = await this.execute(out.action);
+    const r = await this.executeNow(out.action);
     return { success: r.success, message: r.message, target, gripper_open: out.action.gripperOpen, ignore_collisions: out.action.ignoreCollisions, task_success: r.task_success, done: r.done };
   }
 
@@ -276,6 +336,15 @@ export class SimRobot {
       }
     });
     return JSON.stringify(graph.toJSON());
+  }
+
+  /** publishState from a timer: a failure is logged, never thrown into the event loop. */
+  private publishStateSafely(): void {
+    try {
+      this.publishState();
+    } catch (err) {
+      this.options.log?.(`publishing the robot state failed: ${errorText(err)}`);
+    }
   }
 
   /** Publishes every sensor topic once (cameras only when someone listens). */
@@ -348,6 +417,14 @@ function poseOfMatrix(m: Matrix4): Pose {
 
 function poseOfObject(o: Object3D): Pose {
   return { positionMetres: [o.position.x, o.position.y, o.position.z], quaternion: canonicalQuaternion([o.quaternion.x, o.quaternion.y, o.quaternion.z, o.quaternion.w]) };
+}
+
+/** The agent is a black box: its action is checked before the arm is sent anywhere. */
+function checkedAgentAction(action: Action): Action {
+  if (!action || typeof action !== 'object') throw invalidArgument('action', 'the agent returned no action');
+  const p = action.positionMetres;
+  if (!Array.isArray(p) || p.length !== 3 || !p.every(Number.isFinite)) throw invalidArgument('action.positionMetres', 'must be 3 finite numbers');
+  return { ...action, quaternion: canonicalQuaternion(action.quaternion, 'action.quaternion'), gripperOpen: Boolean(action.gripperOpen), ignoreCollisions: Boolean(action.ignoreCollisions) };
 }
 
 /** peract_msgs/Command or Execute request (checked by the server) -> Action, in the world frame. */
