@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
  * The viewer's files over plain HTTP: the page, its script, and three.js and roslib with
  * roslib's dependencies straight from node_modules, wired by an import map. No CDN: the
  * machines this runs on often have no internet.
+ *
+ * Paths are checked after percent-decoding (`%2f..%2f` is a `/../` like any other): a decoded
+ * path with a `.` or `..` segment, a backslash or a NUL is refused, a vendor file must lie inside
+ * its own package's folder (symbolic links resolved), and only the listed file types are served.
  */
 
 /** Browser entry points of the packages the page imports (bare specifier -> file in the package). */
@@ -71,7 +75,14 @@ export function createViewerHandler(): (req: IncomingMessage, res: ServerRespons
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = decodeURIComponent(url.pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      send(res, 400, 'text/plain; charset=utf-8', 'bad request: malformed percent-encoding in the path');
+      return true;
+    }
+    if (!safePath(path)) return false;
     let file: string | null = null;
     if (path === '/' || path === '/index.html') {
       const html = (await readFile(join(viewer, 'index.html'), 'utf8')).replace('__IMPORT_MAP__', JSON.stringify(importMap()));
@@ -88,12 +99,13 @@ export function createViewerHandler(): (req: IncomingMessage, res: ServerRespons
       send(res, 200, CONTENT_TYPES['.js'], wrapCommonJs(source));
       return true;
     }
-    if (path.startsWith('/viewer/')) file = inside(viewer, path.slice('/viewer/'.length));
+    if (path.startsWith('/viewer/')) file = await inside(viewer, path.slice('/viewer/'.length));
     else if (path.startsWith('/vendor/')) {
       const rest = path.slice('/vendor/'.length);
-      if (VENDOR_PACKAGES.some((p) => rest.startsWith(`${p}/`))) file = inside(modules, rest);
+      const pkg = VENDOR_PACKAGES.find((p) => rest.startsWith(`${p}/`));
+      if (pkg) file = await inside(join(modules, pkg), rest.slice(pkg.length + 1));
     }
-    if (!file || !(extname(file) in CONTENT_TYPES)) return false;
+    if (!file || !Object.hasOwn(CONTENT_TYPES, extname(file))) return false;
     let body: Buffer;
     try {
       body = await readFile(file);
@@ -109,10 +121,24 @@ function wrapCommonJs(source: string): string {
   return `const module = { exports: {} };\n(function (module, exports) {\n${source}\n})(module, module.exports);\nexport default module.exports;\nexport const EventEmitter = module.exports.EventEmitter ?? module.exports;\n`;
 }
 
-/** `root/rel` when it stays inside root (no `..` escapes), else null. */
-function inside(root: string, rel: string): string | null {
-  const full = resolve(root, normalize(rel));
-  return full.startsWith(resolve(root) + sep) ? full : null;
+/** A decoded URL path without `.`/`..` segments, empty segments, backslashes or NULs. */
+function safePath(path: string): boolean {
+  if (!path.startsWith('/') || path.includes('\\') || path.includes('\0')) return false;
+  const segments = path.slice(1).split('/');
+  // The last segment may be empty ("/" itself); no other may be.
+  return segments.every((s, i) => s !== '.' && s !== '..' && (s !== '' || i === segments.length - 1));
+}
+
+/** `root/rel` when it exists and stays inside root, symbolic links resolved; else null. */
+async function inside(root: string, rel: string): Promise<string | null> {
+  const full = resolve(root, rel);
+  if (!full.startsWith(resolve(root) + sep)) return null;
+  try {
+    const [realRoot, realFull] = await Promise.all([realpath(root), realpath(full)]);
+    return realFull.startsWith(realRoot + sep) ? realFull : null;
+  } catch {
+    return null;
+  }
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
