@@ -12,12 +12,14 @@ export function toTensors(batch: BatchArrays, spec: AgentSpec, n: number) {
       surfaceHeights: tf.tensor(batch.surfaceHeights, [n, v ** 3], 'int32'),
       proprio: tf.tensor(batch.proprio, [n, PROPRIO_DIM]),
       language: tf.tensor(batch.language, [n, batch.language.length / n], 'int32'),
+      level: tf.tensor(batch.level, [n], 'int32'),
     },
     targets: {
       translation: tf.tensor(batch.translation, [n], 'int32'),
       rotation: tf.tensor(batch.rotation, [n, 3], 'int32'),
       gripper: tf.tensor(batch.gripper, [n], 'int32'),
       collision: tf.tensor(batch.collision, [n], 'int32'),
+      headWeight: tf.tensor(batch.headWeight, [n], 'float32'),
     },
   };
 }
@@ -37,6 +39,8 @@ export function sliceBatch(batch: BatchArrays, from: number, to: number): BatchA
     surfaceHeights: part(batch.surfaceHeights),
     proprio: part(batch.proprio),
     language: part(batch.language),
+    level: part(batch.level),
+    headWeight: part(batch.headWeight),
     translation: part(batch.translation),
     rotation: part(batch.rotation),
     gripper: part(batch.gripper),

@@ -34,7 +34,10 @@ export async function datasetAccuracy(policy: PeractPolicy, options: DatasetAccu
     throw invalidArgument('perTask', `must be an integer >= 1, got ${options.perTask}`);
   }
   const index = await buildSampleIndex(options.data);
-  const builder = new BatchBuilder(index, policy.spec, { enabled: false }, 0);
+  // Coarse-to-fine: the fine cube is centred on the target plus up to one coarse voxel, as in training.
+  const b = policy.spec.bounds;
+  const fineJitterMetres = policy.spec.fineCubeMetres > 0 ? Math.max(b[3] - b[0], b[4] - b[1], b[5] - b[2]) / policy.spec.gridSize : 0;
+  const builder = new BatchBuilder(index, policy.spec, { enabled: false, fineJitterMetres }, 0);
   const chosen = new Map<string, number[]>();
   for (const [task, ids] of index.byTask) {
     let mine = ids;
@@ -52,16 +55,17 @@ export async function datasetAccuracy(policy: PeractPolicy, options: DatasetAccu
   let done = 0;
   const out: TaskAccuracy[] = [];
   for (const [task, ids] of chosen) {
-    const sums: Accuracy = { translation: 0, translationNear: 0, rotation: 0, gripper: 0, collision: 0 };
+    const sums: Required<Accuracy> = { translation: 0, translationNear: 0, rotation: 0, gripper: 0, collision: 0, coarseNear: 0 };
     for (let i = 0; i < ids.length; i += batch) {
       const part = ids.slice(i, i + batch);
       const acc = await evaluateAccuracy(policy.net, await builder.build(part, 0), policy.spec);
-      for (const k of Object.keys(sums) as (keyof Accuracy)[]) sums[k] += acc[k] * part.length;
+      for (const k of Object.keys(sums) as (keyof Accuracy)[]) sums[k] += (acc[k] ?? 0) * part.length;
       done += part.length;
       options.onProgress?.(done, total);
     }
     const n = Math.max(1, ids.length);
     for (const k of Object.keys(sums) as (keyof Accuracy)[]) sums[k] /= n;
+    if (policy.spec.fineCubeMetres === 0) delete (sums as Accuracy).coarseNear;
     out.push({ task, samples: ids.length, accuracy: sums });
   }
   return out;
@@ -70,12 +74,13 @@ export async function datasetAccuracy(policy: PeractPolicy, options: DatasetAccu
 /** The per-task accuracy as a Markdown table, with the mean over tasks. */
 export function accuracyMarkdown(rows: TaskAccuracy[]): string {
   const pct = (x: number): string => (100 * x).toFixed(1);
-  const keys: (keyof Accuracy)[] = ['translation', 'translationNear', 'rotation', 'gripper', 'collision'];
-  const mean = (k: keyof Accuracy): number => rows.reduce((a, r) => a + r.accuracy[k], 0) / Math.max(1, rows.length);
+  const coarse = rows.some((r) => r.accuracy.coarseNear !== undefined);
+  const keys: (keyof Accuracy)[] = ['translation', 'translationNear', 'rotation', 'gripper', 'collision', ...(coarse ? (['coarseNear'] as const) : [])];
+  const mean = (k: keyof Accuracy): number => rows.reduce((a, r) => a + (r.accuracy[k] ?? 0), 0) / Math.max(1, rows.length);
   return [
-    '| task | pairs | voxel % | within one voxel % | rotation % | gripper % | collision % |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.task} | ${r.samples} | ${keys.map((k) => pct(r.accuracy[k])).join(' | ')} |`),
+    `| task | pairs | voxel % | within one voxel % | rotation % | gripper % | collision % |${coarse ? ' coarse within one voxel % |' : ''}`,
+    `| --- | --- | --- | --- | --- | --- | --- |${coarse ? ' --- |' : ''}`,
+    ...rows.map((r) => `| ${r.task} | ${r.samples} | ${keys.map((k) => pct(r.accuracy[k] ?? 0)).join(' | ')} |`),
     `| **mean** | ${rows.reduce((a, r) => a + r.samples, 0)} | ${keys.map((k) => `**${pct(mean(k))}**`).join(' | ')} |`,
     '',
   ].join('\n');

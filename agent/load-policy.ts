@@ -30,6 +30,7 @@ export async function loadPolicy(path: string, options: PeractPolicyOptions = {}
     tokenLength: c.tokenizer.length,
     tokenizer: c.network.tokenizer,
     episodeLength: c.episodeLength ?? 25,
+    fineCubeMetres: c.network.fineCubeMetres,
   });
   return { policy: new PeractPolicy(net, spec, options), config: c, dir };
 }

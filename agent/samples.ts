@@ -3,11 +3,13 @@ import {
   ActionCodec,
   augmentSe3,
   backProject,
+  cubeBounds,
   surfaceHeights,
   tokenizeAs,
   Voxelizer,
   type ActionCode,
   type PointCloud,
+  type SceneBounds,
   type Se3AugmentationOptions,
 } from '../perception/index.js';
 import { SURFACE_HEIGHT_MAX } from './network/index.js';
@@ -22,6 +24,8 @@ export interface SampleInput {
   /** [gripper_open, left_finger, right_finger, t]. */
   proprio: Float32Array;
   language: Int32Array;
+  /** Level of the coarse-to-fine grid (0: the spec's bounds; 1: the fine cube). */
+  level: number;
 }
 
 /** Flat targets of one sample, as the loss wants them. */
@@ -30,6 +34,14 @@ export interface SampleTargets {
   rotation: [number, number, number];
   gripper: number;
   collision: number;
+  /** Weight of the rotation, gripper and collision losses (0 on the coarse level of a coarse-to-fine agent). */
+  headWeight: number;
+}
+
+/** One training item: an input at one level and its targets. */
+export interface TrainingItem {
+  input: SampleInput;
+  targets: SampleTargets;
 }
 
 export const PROPRIO_DIM = 4;
@@ -60,24 +72,57 @@ export class SampleEncoder {
     return tokenizeAs(this.spec.tokenizer, goal, this.spec.tokenLength).ids;
   }
 
-  /** The input the policy sees for an observation (no augmentation). */
-  encode(observation: Observation, goal: string): SampleInput {
-    const voxels = this.voxelize(observation.cameras);
-    return { voxels, surfaceHeights: surfaceHeights(voxels, this.spec.gridSize, SURFACE_HEIGHT_MAX), proprio: this.proprio(observation), language: this.language(goal) };
+  /** Whether this agent is coarse-to-fine (two levels). */
+  get levels(): number {
+    return this.spec.fineCubeMetres > 0 ? 2 : 1;
+  }
+
+  /** The codec of the fine level's cube centred on `centreMetres` (same grid size and rotation bins). */
+  fineCodec(centreMetres: readonly number[]): ActionCodec {
+    return new ActionCodec({ bounds: this.fineBounds(centreMetres), size: this.spec.gridSize, rotationResolutionDeg: this.spec.rotationResolutionDeg });
+  }
+
+  fineBounds(centreMetres: readonly number[]): SceneBounds {
+    return cubeBounds(centreMetres, this.spec.fineCubeMetres);
   }
 
   /**
-   * A training sample: observation and its target keyframe action, optionally with PerAct's
-   * SE(3) augmentation applied to the points and the action together.
+   * The fused point cloud of an observation, kept in this encoder's buffer (valid until the
+   * next call). A coarse-to-fine agent keeps points up to half a fine cube beyond the bounds, so
+   * a cube at the edge of the workspace still sees what is there.
+   */
+  pointCloud(cameras: CameraFrame[]): PointCloud {
+    this.cloud = backProject(cameras, { bounds: this.cloudBounds(), out: this.cloud });
+    return this.cloud;
+  }
+
+  /** The network input of `cloud` voxelized over `bounds` (default: the spec's) at `level`. */
+  inputFromCloud(cloud: PointCloud, observation: Observation, goal: string, level = 0, bounds?: SceneBounds): SampleInput {
+    const voxels = this.voxelizer.voxelize(cloud, bounds).data.slice();
+    return { voxels, surfaceHeights: surfaceHeights(voxels, this.spec.gridSize, SURFACE_HEIGHT_MAX), proprio: this.proprio(observation), language: this.language(goal), level };
+  }
+
+  /** The input the policy sees first for an observation (level 0, no augmentation). */
+  encode(observation: Observation, goal: string): SampleInput {
+    return this.inputFromCloud(this.pointCloud(observation.cameras), observation, goal);
+  }
+
+  /**
+   * Training items for an observation and its target keyframe action, optionally with PerAct's
+   * SE(3) augmentation applied to the points and the action together. One item for a
+   * single-level agent; two for a coarse-to-fine one: the coarse grid over the bounds (its
+   * rotation, gripper and collision losses weigh 0), and the fine grid over a cube centred on the
+   * target position plus a uniform offset of up to `fineJitterMetres` per axis (the fine level
+   * learns to correct a coarse choice that is off by that much).
    */
   encodeTraining(
     observation: Observation,
     goal: string,
     target: Action,
     augmentation?: { rng: Rng; options?: Se3AugmentationOptions },
-  ): { input: SampleInput; targets: SampleTargets; action: Action } {
-    this.cloud = backProject(observation.cameras, { bounds: this.spec.bounds, out: this.cloud });
-    let cloud = this.cloud;
+    fine?: { rng: Rng; jitterMetres: number },
+  ): { items: TrainingItem[]; action: Action } {
+    let cloud = this.pointCloud(observation.cameras);
     let action = target;
     if (augmentation) {
       const aug = augmentSe3(cloud, target, augmentation.rng, { bounds: this.spec.bounds, ...augmentation.options }, this.augmented);
@@ -85,25 +130,32 @@ export class SampleEncoder {
       cloud = aug.cloud;
       action = aug.action;
     }
-    const voxels = this.voxelizer.voxelize(cloud).data.slice();
-    return {
-      input: { voxels, surfaceHeights: surfaceHeights(voxels, this.spec.gridSize, SURFACE_HEIGHT_MAX), proprio: this.proprio(observation), language: this.language(goal) },
-      targets: this.targets(this.codec.encode(action)),
-      action,
+    const code = this.codec.encode(action);
+    const coarse: TrainingItem = { input: this.inputFromCloud(cloud, observation, goal, 0), targets: this.targets(code, this.codec, this.levels === 1 ? 1 : 0) };
+    if (this.levels === 1) return { items: [coarse], action };
+    const jitter = fine?.jitterMetres ?? 0;
+    const centre = action.positionMetres.map((p) => p + (fine && jitter > 0 ? fine.rng.uniform(-jitter, jitter) : 0));
+    const fineCodec = this.fineCodec(centre);
+    const fineItem: TrainingItem = {
+      input: this.inputFromCloud(cloud, observation, goal, 1, fineCodec.bounds),
+      targets: this.targets(fineCodec.encode(action), fineCodec, 1),
     };
+    return { items: [coarse, fineItem], action };
   }
 
-  targets(code: ActionCode): SampleTargets {
-    return { translation: this.codec.flatIndex(code.voxel), rotation: code.rotationBins, gripper: code.gripperOpen, collision: code.ignoreCollisions };
+  targets(code: ActionCode, codec: ActionCodec = this.codec, headWeight = 1): SampleTargets {
+    return { translation: codec.flatIndex(code.voxel), rotation: code.rotationBins, gripper: code.gripperOpen, collision: code.ignoreCollisions, headWeight };
   }
 
-  private voxelize(cameras: CameraFrame[]): Float32Array {
-    this.cloud = backProject(cameras, { bounds: this.spec.bounds, out: this.cloud });
-    return this.voxelizer.voxelize(this.cloud).data.slice();
+  /** The bounds of the fused cloud: the spec's, plus half a fine cube on every side for a coarse-to-fine agent. */
+  cloudBounds(): SceneBounds {
+    const m = this.spec.fineCubeMetres / 2;
+    const b = this.spec.bounds;
+    return m > 0 ? [b[0] - m, b[1] - m, b[2] - m, b[3] + m, b[4] + m, b[5] + m] : b;
   }
 }
 
-/** Concatenates samples into batch arrays. */
+/** Concatenates items into batch arrays. */
 export function stackSamples(inputs: SampleInput[], targets: SampleTargets[]) {
   const n = inputs.length;
   const vox = inputs[0].voxels.length;
@@ -114,6 +166,8 @@ export function stackSamples(inputs: SampleInput[], targets: SampleTargets[]) {
     surfaceHeights: new Int32Array(n * cells),
     proprio: new Float32Array(n * PROPRIO_DIM),
     language: new Int32Array(n * lang),
+    level: new Int32Array(n),
+    headWeight: new Float32Array(n),
     translation: new Int32Array(n),
     rotation: new Int32Array(n * 3),
     gripper: new Int32Array(n),
@@ -124,6 +178,8 @@ export function stackSamples(inputs: SampleInput[], targets: SampleTargets[]) {
     out.surfaceHeights.set(inputs[i].surfaceHeights, i * cells);
     out.proprio.set(inputs[i].proprio, i * PROPRIO_DIM);
     out.language.set(inputs[i].language, i * lang);
+    out.level[i] = inputs[i].level;
+    out.headWeight[i] = targets[i].headWeight;
     out.translation[i] = targets[i].translation;
     out.rotation.set(targets[i].rotation, i * 3);
     out.gripper[i] = targets[i].gripper;

@@ -15,6 +15,11 @@ export interface AgentSpec {
   tokenizer: TokenizerKind;
   /** PerAct's proprio time `t = (1 - step / (episodeLength - 1)) * 2 - 1`. */
   episodeLength: number;
+  /**
+   * Coarse-to-fine: side of the fine level's cube in metres, voxelized at `gridSize` around the
+   * coarse level's choice; 0 for a single-level agent.
+   */
+  fineCubeMetres: number;
 }
 
 /**
@@ -35,7 +40,11 @@ export function agentSpec(partial: Partial<AgentSpec> & { gridSize: number }): A
     tokenLength: partial.tokenLength ?? 77,
     tokenizer: checkTokenizerKind(partial.tokenizer ?? 'words-v1', 'spec.tokenizer'),
     episodeLength: partial.episodeLength ?? 25,
+    fineCubeMetres: partial.fineCubeMetres ?? 0,
   };
+  if (!(Number.isFinite(spec.fineCubeMetres) && spec.fineCubeMetres >= 0)) {
+    throw invalidArgument('spec.fineCubeMetres', `must be a number >= 0, got ${spec.fineCubeMetres}`);
+  }
   assertPositiveInteger(spec.gridSize, 'spec.gridSize');
   assertPositiveInteger(spec.tokenLength, 'spec.tokenLength', 2);
   assertPositiveInteger(spec.episodeLength, 'spec.episodeLength', 2);

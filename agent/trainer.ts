@@ -63,6 +63,11 @@ export interface TrainOptions {
   /** Training-set accuracy on a fixed probe batch every this many steps. */
   evalEvery: number;
   augmentation: boolean;
+  /**
+   * Coarse-to-fine presets: the fine cube is centred on the demonstrated position plus a uniform
+   * offset of up to this many metres per axis. Default: one coarse voxel's largest edge.
+   */
+  fineJitterMetres?: number;
   /** Held-out dataset folders: accuracy on a fixed batch of them is logged as val_* (metrics.jsonl, accuracy.png). */
   validation?: string[];
   bounds?: SceneBounds;
@@ -98,6 +103,8 @@ export interface Accuracy {
   rotation: number;
   gripper: number;
   collision: number;
+  /** Coarse-to-fine agents: the coarse level within one (coarse) voxel; translation* above are the fine level's. */
+  coarseNear?: number;
 }
 
 export interface TrainResult {
@@ -129,9 +136,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   checkOptions(options);
   const { name: backend } = await selectBackend(options.backend);
   const config = resolveConfig(options.preset, options.network ?? {});
-  const spec = agentSpec({ gridSize: config.gridSize, bounds: options.bounds ?? TABLETOP_BOUNDS, tokenLength: config.languageLength, tokenizer: config.tokenizer });
+  const spec = agentSpec({
+    gridSize: config.gridSize,
+    bounds: options.bounds ?? TABLETOP_BOUNDS,
+    tokenLength: config.languageLength,
+    tokenizer: config.tokenizer,
+    fineCubeMetres: config.fineCubeMetres,
+  });
+  const fineJitterMetres = fineJitterOf(options, spec);
   const index = await buildSampleIndex(options.data);
-  const hyper = { ...hyperParameters(options, backend), demoSeeds: JSON.stringify(demoSeeds(index.seeds)) };
+  const hyper = { ...hyperParameters(options, backend), ...(spec.fineCubeMetres > 0 ? { fineJitterMetres } : {}), demoSeeds: JSON.stringify(demoSeeds(index.seeds)) };
   const datasets = await Promise.all(options.data.map(async (dir) => ({ dir, manifestSha256: sha256Hex(await readFile(join(dir, 'manifest.json'))) })));
   await mkdir(options.out, { recursive: true });
 
@@ -154,15 +168,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const startStep = step;
   await trimMetrics(options.out, step);
 
-  const probe = await probeBatch(index, spec, options.seed, PROBE_SAMPLES);
-  const validation = options.validation?.length ? await probeBatch(await buildSampleIndex(options.validation), spec, options.seed, VALIDATION_SAMPLES) : undefined;
+  const probe = await probeBatch(index, spec, options.seed, PROBE_SAMPLES, fineJitterMetres);
+  const validation = options.validation?.length ? await probeBatch(await buildSampleIndex(options.validation), spec, options.seed, VALIDATION_SAMPLES, fineJitterMetres) : undefined;
   const schedule = scheduleOf(options);
   const stepOptions = (s: number) => ({ loss: { translationSigmaVoxels: options.translationSigmaVoxels ?? 1, rotationSigmaBins: options.rotationSigmaBins ?? 1 }, learningRate: learningRateAt(schedule, s) });
   const pipeline = await DataPipeline.start({
     dirs: options.data,
     index,
     spec,
-    augmentation: { enabled: options.augmentation },
+    augmentation: { enabled: options.augmentation, fineJitterMetres },
     seed: options.seed,
     batchSize: options.batch,
     inProcess: options.inProcessData,
@@ -269,6 +283,18 @@ function checkOptions(o: TrainOptions): void {
   if (o.validation !== undefined && !Array.isArray(o.validation)) throw invalidArgument('validation', 'must be a list of dataset folders');
 }
 
+/** The fine cube's training offset: the option, or one coarse voxel's largest edge; it must leave the target inside the cube. */
+function fineJitterOf(o: TrainOptions, spec: AgentSpec): number {
+  if (spec.fineCubeMetres === 0) return 0;
+  const b = spec.bounds;
+  const jitter = o.fineJitterMetres ?? Math.max(b[3] - b[0], b[4] - b[1], b[5] - b[2]) / spec.gridSize;
+  const limit = spec.fineCubeMetres / 2 - spec.fineCubeMetres / spec.gridSize;
+  if (!(Number.isFinite(jitter) && jitter >= 0 && jitter <= limit)) {
+    throw invalidArgument('fineJitterMetres', `must be in [0, ${limit.toFixed(4)}] (half the fine cube less one voxel), got ${jitter}`);
+  }
+  return jitter;
+}
+
 function scheduleOf(o: TrainOptions): LearningRateSchedule {
   const kind = o.schedule ?? 'cosine';
   return { kind, base: o.learningRate, warmupSteps: o.warmupSteps ?? (kind === 'cosine' ? DEFAULT_WARMUP : 0), totalSteps: o.steps, finalFraction: FINAL_LR_FRACTION };
@@ -296,12 +322,16 @@ function hyperParameters(o: TrainOptions, backend: string): Record<string, strin
   };
 }
 
-async function probeBatch(index: Awaited<ReturnType<typeof buildSampleIndex>>, spec: AgentSpec, seed: number, size: number): Promise<BatchArrays> {
+async function probeBatch(index: Awaited<ReturnType<typeof buildSampleIndex>>, spec: AgentSpec, seed: number, size: number, fineJitterMetres: number): Promise<BatchArrays> {
   const plan = batchPlan(index, seed ^ 0x7e57, 0, Math.min(size, index.samples.length));
-  return new BatchBuilder(index, spec, { enabled: false }).build(plan.sampleIds, plan.augmentSeed);
+  return new BatchBuilder(index, spec, { enabled: false, fineJitterMetres }).build(plan.sampleIds, plan.augmentSeed);
 }
 
-/** Accuracy on a batch: the exact voxel (and within one voxel), all three rotation bins, the gripper and collision bits. */
+/**
+ * Accuracy on a batch: the exact voxel (and within one voxel), all three rotation bins, the
+ * gripper and collision bits. On a coarse-to-fine batch the voxel and head figures are the fine
+ * level's (its cube centred on the target plus the training offset) and `coarseNear` the coarse level's.
+ */
 export async function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, spec: AgentSpec): Promise<Accuracy> {
   const n = batch.translation.length;
   // The forward pass draws dropout seeds even when not training; measuring must not shift the
@@ -320,19 +350,30 @@ export async function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, s
     Math.abs(Math.floor(a / (V * V)) - Math.floor(b / (V * V))) <= 1 &&
     Math.abs(Math.floor(a / V) % V - (Math.floor(b / V) % V)) <= 1 &&
     Math.abs((a % V) - (b % V)) <= 1;
-  let t = 0;
-  let tn = 0;
-  let r = 0;
-  let g = 0;
-  let c = 0;
+  const last = net.config.levels - 1;
+  const count = { items: 0, t: 0, tn: 0, r: 0, g: 0, c: 0, coarse: 0, coarseNear: 0 };
   for (let i = 0; i < n; i++) {
-    if (trans[i] === batch.translation[i]) t++;
-    if (near(trans[i], batch.translation[i])) tn++;
-    if (rot[i * 3] === batch.rotation[i * 3] && rot[i * 3 + 1] === batch.rotation[i * 3 + 1] && rot[i * 3 + 2] === batch.rotation[i * 3 + 2]) r++;
-    if (grip[i] === batch.gripper[i]) g++;
-    if (coll[i] === batch.collision[i]) c++;
+    if (batch.level[i] !== last) {
+      count.coarse++;
+      if (near(trans[i], batch.translation[i])) count.coarseNear++;
+      continue;
+    }
+    count.items++;
+    if (trans[i] === batch.translation[i]) count.t++;
+    if (near(trans[i], batch.translation[i])) count.tn++;
+    if (rot[i * 3] === batch.rotation[i * 3] && rot[i * 3 + 1] === batch.rotation[i * 3 + 1] && rot[i * 3 + 2] === batch.rotation[i * 3 + 2]) count.r++;
+    if (grip[i] === batch.gripper[i]) count.g++;
+    if (coll[i] === batch.collision[i]) count.c++;
   }
-  return { translation: t / n, translationNear: tn / n, rotation: r / n, gripper: g / n, collision: c / n };
+  const m = Math.max(1, count.items);
+  return {
+    translation: count.t / m,
+    translationNear: count.tn / m,
+    rotation: count.r / m,
+    gripper: count.g / m,
+    collision: count.c / m,
+    ...(count.coarse > 0 ? { coarseNear: count.coarseNear / count.coarse } : {}),
+  };
 }
 
 /** Drops metric lines past the checkpoint a resumed run restarts from. */
@@ -389,6 +430,7 @@ export async function writeCurves(runDir: string): Promise<void> {
       series('acc_gripper', 'gripper'),
       series('acc_collision', 'collision'),
       series('val_translationNear', 'held-out voxel +-1'),
+      series('val_coarseNear', 'held-out coarse voxel +-1'),
       series('val_rotation', 'held-out rotation'),
     ].filter((s) => s.points.length > 0),
     { title: 'accuracy (training probe batch; held-out batch with --val)', yLabel: 'fraction correct' },

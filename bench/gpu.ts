@@ -183,6 +183,7 @@ async function policyInputs(policy: PeractPolicy, n: number): Promise<SampleInpu
       surfaceHeights: new Int32Array(await (b.input.surfaceHeights as tf.Tensor).data()),
       proprio: new Float32Array(await b.input.proprio.data()),
       language: new Int32Array(await b.input.language.data()),
+      level: 0,
     });
     disposeBatch(b);
   }

@@ -105,6 +105,8 @@ async function batchArrays(config: NetworkConfig, n: number, seed: number): Prom
     surfaceHeights: surfaceHeights(voxels, config.gridSize, SURFACE_HEIGHT_MAX),
     proprio: new Float32Array(await x.proprio.data()),
     language: new Int32Array(await x.language.data()),
+    level: new Int32Array(n),
+    headWeight: new Float32Array(n).fill(1),
     translation: new Int32Array(await y.translation.data()),
     rotation: new Int32Array(await y.rotation.data()),
     gripper: new Int32Array(await y.gripper.data()),

@@ -21,6 +21,8 @@ export function syntheticInput(config: NetworkConfig, batch: number, seed: numbe
       [batch, config.languageLength],
       'int32',
     ),
+    // Coarse-to-fine: items alternate coarse, fine (as the data pipeline's batches do).
+    ...(config.levels > 1 ? { level: tf.tensor1d(Array.from({ length: batch }, (_, i) => i % config.levels), 'int32') } : {}),
   };
 }
 
@@ -31,6 +33,7 @@ export function syntheticTargets(config: NetworkConfig, batch: number, seed: num
     rotation: tf.tensor2d(Array.from({ length: batch * 3 }, () => rng.int(0, config.rotationBins - 1)), [batch, 3], 'int32'),
     gripper: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
     collision: tf.tensor1d(Array.from({ length: batch }, () => rng.int(0, 1)), 'int32'),
+    ...(config.levels > 1 ? { headWeight: tf.tensor1d(Array.from({ length: batch }, (_, i) => (i % config.levels === config.levels - 1 ? 1 : 0)), 'float32') } : {}),
   };
 }
 

@@ -39,3 +39,15 @@ export function axisIndex(p: number, lo: number, hi: number, res: number, size: 
   const i = Math.floor((p - lo) / res);
   return i >= size ? size - 1 : i;
 }
+
+/**
+ * The cube of side `sideMetres` centred on `centreMetres`: the bounds of the coarse-to-fine
+ * agent's fine level. It may reach outside the coarse bounds (those voxels are just empty).
+ */
+export function cubeBounds(centreMetres: ArrayLike<number>, sideMetres: number, field = 'centreMetres'): SceneBounds {
+  assertFiniteArray(centreMetres, 3, field);
+  if (!(Number.isFinite(sideMetres) && sideMetres > 0)) throw invalidArgument('sideMetres', `must be a number > 0, got ${sideMetres}`);
+  const h = sideMetres / 2;
+  const c = centreMetres;
+  return [c[0] - h, c[1] - h, c[2] - h, c[0] + h, c[1] + h, c[2] + h];
+}

@@ -64,12 +64,17 @@ export class Voxelizer {
     this.slotOf = new Int32Array(v * v * v).fill(-1);
   }
 
-  voxelize(cloud: PointCloud): VoxelGrid {
+  /**
+   * The grid of `cloud` over the voxelizer's bounds, or over `bounds` (same size): the
+   * coarse-to-fine agent's fine level voxelizes the same fused cloud afresh over a small cube.
+   */
+  voxelize(cloud: PointCloud, bounds?: SceneBounds): VoxelGrid {
     checkCloud(cloud);
+    const box = bounds === undefined ? this.bounds : checkBounds(bounds);
     this.clearPrevious();
     this.ensureCapacity(cloud.count);
-    const [xLo, yLo, zLo, xHi, yHi, zHi] = this.bounds;
-    const [rx, ry, rz] = this.res;
+    const [xLo, yLo, zLo, xHi, yHi, zHi] = box;
+    const [rx, ry, rz] = bounds === undefined ? this.res : voxelResolution(box, this.size);
     const v = this.size;
     const { positions: pos, colours: col } = cloud;
     const { slotOf, touched, sums, counts } = this;
@@ -119,6 +124,7 @@ export class Voxelizer {
       data[o + 9] = 1;
     }
     this.touchedCount = slots;
+    this.grid.bounds = box;
     this.grid.occupied = slots;
     this.grid.pointsInside = inside;
     return this.grid;

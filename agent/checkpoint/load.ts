@@ -71,6 +71,8 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
     languageGrounding: n.languageGrounding ?? model.has('grounding.words'),
     surfaceHeight: n.surfaceHeight ?? model.has('decoder.height.w'),
     tokenizer: n.tokenizer ?? (stored.tokenizer.kind as TokenizerKind),
+    levels: n.levels ?? 1,
+    fineCubeMetres: n.fineCubeMetres ?? 0,
   };
   const config: CheckpointConfig = { ...stored, network };
   try {

@@ -45,12 +45,14 @@ export const networkConfigSchema = z.strictObject({
   leakySlope: finite,
   dropout: finite,
   // Added after the first checkpoints were written; load.ts resolves a missing axisLogits or
-  // languageGrounding or surfaceHeight from the weights and a missing tokenizer from the
-  // tokenizer record.
+  // languageGrounding or surfaceHeight from the weights, a missing tokenizer from the
+  // tokenizer record, and missing levels as one level.
   axisLogits: z.boolean().optional(),
   tokenizer: z.enum(TOKENIZER_KINDS).optional(),
   languageGrounding: z.boolean().optional(),
   surfaceHeight: z.boolean().optional(),
+  levels: z.number().int().min(1).max(2).optional(),
+  fineCubeMetres: finite.optional(),
 });
 
 export const fileRecordSchema = z.strictObject({ bytes: nonNegativeInt, sha256 });

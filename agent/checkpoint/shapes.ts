@@ -67,5 +67,6 @@ export function expectedParameterShapes(config: NetworkConfig): Map<string, numb
   linear('head.dense0', s.headInputDim, c.headHidden[0]);
   linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   linear('head.out', c.headHidden[1], s.outputLogits);
+  if (c.levels > 1) add('level', [c.levels, D]);
   return shapes;
 }

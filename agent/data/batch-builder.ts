@@ -8,6 +8,12 @@ import type { SampleIndex, SampleRef } from './sample-index.js';
 export interface AugmentationSettings {
   enabled: boolean;
   options?: Se3AugmentationOptions;
+  /**
+   * Coarse-to-fine agents: the fine cube is centred on the target plus a uniform offset of up to
+   * this many metres per axis (drawn whether or not `enabled`: it is how the fine level learns
+   * to correct the coarse one). Default 0.
+   */
+  fineJitterMetres?: number;
 }
 
 /** Default memory for decoded samples: a quarter of the machine's memory, at most 4 GiB. */
@@ -57,7 +63,11 @@ export function keyframeAction(episode: EpisodeRecord, keyframe: number): Action
   };
 }
 
-/** Loads, decodes, voxelizes and augments the samples of a batch (runs in the data worker). */
+/**
+ * Loads, decodes, voxelizes and augments the samples of a batch (runs in the data worker). A
+ * coarse-to-fine agent's batch of n samples holds 2n items, each sample's coarse item followed
+ * by its fine one, so any even split of the batch keeps the levels balanced.
+ */
 export class BatchBuilder {
   private readonly encoder: SampleEncoder;
   /**
@@ -80,13 +90,18 @@ export class BatchBuilder {
 
   async build(sampleIds: readonly number[], augmentSeed: number): Promise<BatchArrays> {
     const rng = new Rng(augmentSeed);
+    // Its own generator, so a single-level run draws exactly the goals and augmentations it did before.
+    const fineRng = new Rng(augmentSeed ^ 0xf1e1);
+    const fine = { rng: fineRng, jitterMetres: this.augmentation.fineJitterMetres ?? 0 };
     const inputs: SampleInput[] = [];
     const targets: SampleTargets[] = [];
     for (const id of sampleIds) {
       const { observation, goal, action } = await this.sample(id, rng);
-      const encoded = this.encoder.encodeTraining(observation, goal, action, this.augmentation.enabled ? { rng, options: this.augmentation.options } : undefined);
-      inputs.push(encoded.input);
-      targets.push(encoded.targets);
+      const encoded = this.encoder.encodeTraining(observation, goal, action, this.augmentation.enabled ? { rng, options: this.augmentation.options } : undefined, fine);
+      for (const item of encoded.items) {
+        inputs.push(item.input);
+        targets.push(item.targets);
+      }
     }
     return stackSamples(inputs, targets);
   }

@@ -62,9 +62,18 @@ export interface NetworkConfig {
    * load with false.
    */
   surfaceHeight: boolean;
+  /**
+   * Levels of the coarse-to-fine next-best voxel (1: a single grid over the bounds; 2: a coarse
+   * grid over the bounds, then a grid of the same size over a cube of `fineCubeMetres` centred
+   * on the coarse choice). Both levels run this one network; a learned row per level is added
+   * to every input token. Checkpoints written before it existed load with 1.
+   */
+  levels: number;
+  /** Side of the fine level's cube in metres (levels 2); 0 with one level. */
+  fineCubeMetres: number;
 }
 
-export type PresetName = 'peract' | 'cpu';
+export type PresetName = 'peract' | 'cpu' | 'c2f';
 
 /**
  * `peract`: the paper's sizes (DESIGN.md, PerAct facts).
@@ -128,6 +137,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     tokenizer: 'words-v1',
     languageGrounding: true,
     surfaceHeight: true,
+    levels: 1,
+    fineCubeMetres: 0,
   },
   cpu: {
     gridSize: 48,
@@ -156,6 +167,38 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     tokenizer: 'words-v1',
     languageGrounding: true,
     surfaceHeight: true,
+    levels: 1,
+    fineCubeMetres: 0,
+  },
+  c2f: {
+    gridSize: 20,
+    inputChannels: 10,
+    voxelFeatureDim: 0,
+    patchSize: 4,
+    voxelTokenDim: 96,
+    proprioDim: 4,
+    proprioFeatureDim: 32,
+    languageLength: 32,
+    vocabSize: 512,
+    languageEmbedDim: 32,
+    numLatents: 64,
+    latentDim: 128,
+    crossHeads: 1,
+    crossHeadDim: 64,
+    selfAttentionLayers: 2,
+    selfHeads: 4,
+    selfHeadDim: 32,
+    ffMult: 2,
+    rotationBins: 72,
+    headHidden: [256, 64],
+    leakySlope: 0.02,
+    dropout: 0,
+    axisLogits: true,
+    tokenizer: 'words-v1',
+    languageGrounding: true,
+    surfaceHeight: true,
+    levels: 2,
+    fineCubeMetres: 0.12,
   },
 };
 
@@ -188,6 +231,11 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   if (typeof config.surfaceHeight !== 'boolean') throw invalidArgument('config.surfaceHeight', `must be a boolean, got ${String(config.surfaceHeight)}`);
   const vocab = vocabSizeOf(checkTokenizerKind(config.tokenizer, 'config.tokenizer'));
   if (config.vocabSize !== vocab) throw invalidArgument('config.vocabSize', `must be ${vocab} for tokenizer ${config.tokenizer}, got ${config.vocabSize}`);
+  if (config.levels !== 1 && config.levels !== 2) throw invalidArgument('config.levels', `must be 1 or 2, got ${String(config.levels)}`);
+  assertFiniteNumber(config.fineCubeMetres, 'config.fineCubeMetres');
+  if (config.levels === 2 ? !(config.fineCubeMetres > 0) : config.fineCubeMetres !== 0) {
+    throw invalidArgument('config.fineCubeMetres', `must be > 0 with 2 levels and 0 with 1, got ${config.fineCubeMetres}`);
+  }
   if (config.dropout < 0 || config.dropout >= 1) {
     throw invalidArgument('config.dropout', `must be in [0, 1), got ${config.dropout}`);
   }

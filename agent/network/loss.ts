@@ -12,6 +12,11 @@ export interface ActionTargets {
   gripper: tf.Tensor;
   /** [B] 0 / 1 ignore-collisions bit. */
   collision: tf.Tensor;
+  /**
+   * [B] float32 weight of each item in the rotation, gripper and collision losses (a weighted
+   * mean); default 1. The coarse level of a coarse-to-fine batch has 0: those come from the fine level.
+   */
+  headWeight?: tf.Tensor;
 }
 
 export interface LossTensors {
@@ -22,11 +27,19 @@ export interface LossTensors {
   collision: tf.Scalar;
 }
 
-/** Mean over rows of -log softmax(logits)[label]. logits [N, K], labels [N] int32. */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+/**
+ * Mean over rows of -log softmax(logits)[label]. logits [N, K], labels [N] int32; with `weights`
+ * [N] the weighted mean.
+ */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, weights?: tf.Tensor1D): tf.Scalar {
   const k = logits.shape[1];
   const picked = tf.sum(tf.mul(tf.oneHot(labels, k), tf.logSoftmax(logits)), 1);
-  return tf.neg(tf.mean(picked)) as tf.Scalar;
+  return tf.neg(rowMean(picked, weights)) as tf.Scalar;
+}
+
+function rowMean(rows: tf.Tensor, weights: tf.Tensor1D | undefined): tf.Scalar {
+  if (!weights) return tf.mean(rows) as tf.Scalar;
+  return tf.div(tf.sum(tf.mul(rows, weights)), tf.maximum(tf.sum(weights), 1e-9)) as tf.Scalar;
 }
 
 function checkTarget(field: string, t: tf.Tensor, shape: number[]): void {
@@ -71,9 +84,9 @@ export function circularGaussianTargets(labels: tf.Tensor1D, bins: number, sigma
   return gaussianRows(labels, bins, sigmaBins, true);
 }
 
-/** Mean over rows of -sum(target * log softmax(logits)). */
-function softCrossEntropy(logits: tf.Tensor2D, soft: tf.Tensor2D): tf.Scalar {
-  return tf.neg(tf.mean(tf.sum(tf.mul(soft, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+/** Mean (weighted mean with `weights`) over rows of -sum(target * log softmax(logits)). */
+function softCrossEntropy(logits: tf.Tensor2D, soft: tf.Tensor2D, weights?: tf.Tensor1D): tf.Scalar {
+  return tf.neg(rowMean(tf.sum(tf.mul(soft, tf.logSoftmax(logits)), 1), weights)) as tf.Scalar;
 }
 
 /**
@@ -106,6 +119,12 @@ export function loss(output: NetworkOutput, targets: ActionTargets, options: Los
   checkTarget('targets.rotation', targets.rotation, [B, 3]);
   checkTarget('targets.gripper', targets.gripper, [B]);
   checkTarget('targets.collision', targets.collision, [B]);
+  const w = targets.headWeight as tf.Tensor1D | undefined;
+  if (w !== undefined && (!(w instanceof tf.Tensor) || w.dtype !== 'float32' || w.rank !== 1 || w.shape[0] !== B)) {
+    throw invalidArgument('targets.headWeight', `must be a float32 tf.Tensor of shape [${B}]`);
+  }
+  // Per axis the same item weight: [B] -> [B*3] in the rotation rows' order.
+  const w3 = w ? (tf.reshape(tf.tile(tf.reshape(w, [B, 1]), [1, 3]), [B * 3]) as tf.Tensor1D) : undefined;
   const sigma = options.translationSigmaVoxels ?? 0;
   if (!(sigma >= 0 && Number.isFinite(sigma))) throw invalidArgument('translationSigmaVoxels', `must be a number >= 0, got ${sigma}`);
   const rotationSigma = options.rotationSigmaBins ?? 0;
@@ -119,11 +138,11 @@ export function loss(output: NetworkOutput, targets: ActionTargets, options: Los
   const rotationLogits = tf.reshape(output.rotation, [B * 3, bins]) as tf.Tensor2D;
   const rotationLabels = tf.reshape(targets.rotation, [B * 3]) as tf.Tensor1D;
   const rotation = tf.mul(
-    rotationSigma > 0 ? softCrossEntropy(rotationLogits, circularGaussianTargets(rotationLabels, bins, rotationSigma)) : crossEntropy(rotationLogits, rotationLabels),
+    rotationSigma > 0 ? softCrossEntropy(rotationLogits, circularGaussianTargets(rotationLabels, bins, rotationSigma), w3) : crossEntropy(rotationLogits, rotationLabels, w3),
     3,
   ) as tf.Scalar;
-  const gripper = crossEntropy(output.gripper, targets.gripper as tf.Tensor1D);
-  const collision = crossEntropy(output.collision, targets.collision as tf.Tensor1D);
+  const gripper = crossEntropy(output.gripper, targets.gripper as tf.Tensor1D, w);
+  const collision = crossEntropy(output.collision, targets.collision as tf.Tensor1D, w);
   const total = tf.addN([translation, rotation, gripper, collision]) as tf.Scalar;
   return { total, translation, rotation, gripper, collision };
 }

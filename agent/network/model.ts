@@ -51,6 +51,11 @@ export interface NetworkInput {
   proprio: tf.Tensor;
   /** [B, languageLength] int32 token ids. */
   language: tf.Tensor;
+  /**
+   * [B] int32: which level of the coarse-to-fine grid each item is (0 coarse, 1 fine); required
+   * when config.levels > 1. A learned row per level is added to every token of the item.
+   */
+  level?: tf.Tensor;
 }
 
 export interface NetworkOutput {
@@ -107,6 +112,8 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
   b.linear('head.dense0', s.headInputDim, c.headHidden[0]);
   b.linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   b.linear('head.out', c.headHidden[1], s.outputLogits);
+  // Last, so adding it left every other weight's random draw as it was.
+  if (c.levels > 1) b.add('level', [c.levels, D], { kind: 'normal', std: 0.02 });
   return {
     config: { ...c },
     seed,
@@ -352,6 +359,11 @@ export function validateInput(config: NetworkConfig, input: NetworkInput): numbe
   want('input.language', language, [B, config.languageLength]);
   if (language.dtype !== 'int32') throw invalidArgument('input.language', `must be int32, got ${language.dtype}`);
   if (voxels.dtype !== 'float32') throw invalidArgument('input.voxels', `must be float32, got ${voxels.dtype}`);
+  if (config.levels > 1 || input.level !== undefined) {
+    if (!(input.level instanceof tf.Tensor)) throw invalidArgument('input.level', `must be a tf.Tensor (the network has ${config.levels} levels)`);
+    want('input.level', input.level, [B]);
+    if (input.level.dtype !== 'int32') throw invalidArgument('input.level', `must be int32, got ${input.level.dtype}`);
+  }
   if (input.surfaceHeights !== undefined) {
     if (!(input.surfaceHeights instanceof tf.Tensor)) throw invalidArgument('input.surfaceHeights', 'must be a tf.Tensor');
     want('input.surfaceHeights', input.surfaceHeights, [B, V ** 3]);
@@ -416,7 +428,11 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
     const perPatch = tf.max(patchify(grounding, B, V, c.patchSize, 1), 1, true) as tf.Tensor2D; // [B*T, 1]
     groundedTokens = tf.add(tokens, tf.reshape(matMul2d(perPatch, param(p, 'grounding.token') as tf.Tensor2D), [B, T, D]));
   }
-  const sequence = tf.add(tf.concat([languageTokens, groundedTokens], 1), param(p, 'position'));
+  let sequence = tf.add(tf.concat([languageTokens, groundedTokens], 1), param(p, 'position'));
+  if (c.levels > 1) {
+    const levelRows = matMul2d(tf.oneHot(input.level as tf.Tensor1D, c.levels) as tf.Tensor2D, param(p, 'level') as tf.Tensor2D);
+    sequence = tf.add(sequence, tf.reshape(levelRows, [B, 1, D]));
+  }
   const S = L + T;
   const context = dropout(tf.reshape(sequence, [B * S, D]) as tf.Tensor2D, rate, nextSeed());
 

@@ -11,7 +11,7 @@ export function registerTrain(program: Command): void {
     .description('train one multi-task agent by behaviour cloning on demonstration datasets (resumes when rerun)')
     .requiredOption('--data <dirs>', 'dataset folder(s), comma-separated (from `peract demos`)')
     .requiredOption('--out <run>', 'run folder: checkpoints, metrics.jsonl, loss.png, accuracy.png')
-    .option('--preset <name>', `network preset: ${Object.keys(PRESETS).join(', ')}`, 'cpu')
+    .option('--preset <name>', `network preset: ${Object.keys(PRESETS).join(', ')} (c2f: coarse-to-fine, the CPU default)`, 'c2f')
     .option('--steps <n>', 'training steps', '3000')
     .option('--batch <n>', 'batch size', '8')
     .option('--seed <n>', 'seed of weights, batches, augmentation and dropout', '0')
@@ -27,6 +27,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'save a checkpoint every n steps', '250')
     .option('--eval-every <n>', 'measure training-set accuracy every n steps', '50')
     .option('--no-augmentation', 'turn off the SE(3) augmentation')
+    .option('--fine-jitter <metres>', 'coarse-to-fine presets: the fine cube is centred on the target plus up to this offset per axis (default: one coarse voxel)')
     .option('--max-minutes <m>', 'wall-clock budget: stop with a checkpoint when spent (rerun to continue)')
     .option('--network <json>', 'preset overrides as JSON, e.g. \'{"numLatents":64}\'')
     .option('--bounds <x0,y0,z0,x1,y1,z1>', 'workspace the voxel grid covers, metres, world frame (default: the tabletop bounds, README)')
@@ -76,6 +77,7 @@ export function registerTrain(program: Command): void {
         checkpointEvery: intOption(o.checkpointEvery, '--checkpoint-every', 1),
         evalEvery: intOption(o.evalEvery, '--eval-every', 1),
         augmentation: o.augmentation !== false,
+        ...(o.fineJitter !== undefined ? { fineJitterMetres: numberOption(o.fineJitter, '--fine-jitter') } : {}),
         replicas: intOption(o.replicas, '--replicas', 1),
         ...(o.maxMinutes !== undefined ? { maxSeconds: 60 * numberOption(o.maxMinutes, '--max-minutes') } : {}),
         backend: backendOption(o.backend),

@@ -21,6 +21,8 @@ function randomBatch(n: number, seed: number): BatchArrays {
     surfaceHeights: surfaceHeights(voxels, V, SURFACE_HEIGHT_MAX),
     proprio: new Float32Array(n * 4).map(() => rng.uniform(-1, 1)),
     language: new Int32Array(n * CONFIG.languageLength).map(() => rng.int(0, CONFIG.vocabSize - 1)),
+    level: new Int32Array(n),
+    headWeight: new Float32Array(n).fill(1),
     translation: new Int32Array(n).map(() => rng.int(0, V ** 3 - 1)),
     rotation: new Int32Array(n * 3).map(() => rng.int(0, CONFIG.rotationBins - 1)),
     gripper: new Int32Array(n).map(() => rng.int(0, 1)),
