@@ -108,7 +108,8 @@ export class Session {
   authed: boolean;
   /** Refused or evicted: on its way out, no longer counted as waiting to authenticate. */
   leaving = false;
-  droppedMessages = 0;
+  /** Topic messages dropped for this client outside its open subscriptions' own counts. */
+  private droppedOther = 0;
   /** Times this client's input was paused for exceeding its budget. */
   pauses = 0;
   readonly connectedAtMs = performance.now();
@@ -127,6 +128,8 @@ export class Session {
   private preAuthBytes = 0;
   private authTimer: NodeJS.Timeout | null = null;
   private resumeTimer: NodeJS.Timeout | null = null;
+  /** Frames that arrived while input was paused (the rest of a TCP read): handled on resume, in order. */
+  private backlog: { data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean }[] = [];
   private disposed = false;
   private readonly countPreAuth = (chunk: Buffer) => {
     if (this.authed || this.leaving) return;
@@ -173,6 +176,13 @@ export class Session {
     return this.ws.bufferedAmount;
   }
 
+  /** Topic messages not sent to this client (slow reader, throttling, queue limits). */
+  get droppedMessages(): number {
+    let n = this.droppedOther;
+    for (const sub of this.subs.values()) n += sub.dropped;
+    return n;
+  }
+
   /** Sends a frame unless this client is too far behind; `droppable` frames are dropped then. */
   sendFrame(frame: WireFrame, droppable: boolean): boolean {
     if (this.disposed || this.ws.readyState !== this.ws.OPEN) return false;
@@ -185,7 +195,7 @@ export class Session {
       return false;
     }
     if (droppable && buffered > limit) {
-      this.droppedMessages++;
+      this.droppedOther++;
       return false;
     }
     this.ws.send(frame);
@@ -227,9 +237,10 @@ export class Session {
     this.socket.off('data', this.countPreAuth);
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.backlog = [];
     for (const [topic, sub] of this.subs) {
       sub.close();
-      this.droppedMessages += sub.dropped;
+      this.droppedOther += sub.dropped;
       const record = this.host.topic(topic);
       if (record) {
         record.subscribers.delete(sub);
@@ -267,20 +278,34 @@ export class Session {
     else this.status('error', `internal error: ${errorText(err)}`, fallbackId);
   }
 
+  /** Charges one frame to the input budget; past it, input pauses until the budget refills. */
   private pace(bytes: number): void {
     const now = performance.now();
     const waitMs = Math.max(this.messagePacer.take(1, now), this.bytePacer.take(bytes, now));
     if (waitMs <= 0 || this.resumeTimer || this.disposed) return;
     this.pauses++;
     this.ws.pause();
-    this.resumeTimer = setTimeout(() => {
-      this.resumeTimer = null;
-      if (!this.disposed) this.ws.resume();
-    }, Math.ceil(waitMs));
+    this.resumeTimer = setTimeout(() => this.resumeInput(), Math.ceil(waitMs));
+  }
+
+  private resumeInput(): void {
+    this.resumeTimer = null;
+    // Frames ws had already read when input paused go first, paced like any other.
+    while (this.backlog.length > 0 && !this.resumeTimer && !this.leaving) {
+      const next = this.backlog.shift() as { data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean };
+      this.process(next.data, next.isBinary);
+    }
+    if (!this.resumeTimer && !this.disposed) this.ws.resume();
   }
 
   private receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     if (this.leaving) return;
+    // Paused: ws still delivers the rest of what it had read (one TCP read, or a frame in progress).
+    if (this.resumeTimer) this.backlog.push({ data, isBinary });
+    else this.process(data, isBinary);
+  }
+
+  private process(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     this.pace(size);
     const limits = this.host.limits;
@@ -456,7 +481,7 @@ export class Session {
     if (typeof frame === 'string' && options.fragmentSize > 0 && frame.length > options.fragmentSize) {
       // All fragments or none: a partial set would only fill the client's fragment buffer.
       if (this.ws.bufferedAmount + frame.length > this.host.limits.maxBufferedBytes) {
-        this.droppedMessages++;
+        this.droppedOther++;
         return;
       }
       const id = `fragment:${this.id}:${this.nextFragmentId++}`;
@@ -476,7 +501,7 @@ export class Session {
     else sub.ids.clear();
     if (sub.ids.size > 0) return;
     sub.close();
-    this.droppedMessages += sub.dropped;
+    this.droppedOther += sub.dropped;
     this.subs.delete(topic);
     const record = this.host.topic(topic);
     if (record) {
