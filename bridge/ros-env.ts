@@ -23,7 +23,8 @@ import { TfBuffer } from './tf-buffer.js';
  * An `Env` over any rosbridge robot, through roslib: the agent's rollout loop runs unchanged on
  * `peract serve` or on a real arm's rosbridge_server. Observations are the newest frames of all
  * cameras whose header stamps lie within `syncToleranceMs` of each other and that arrived after
- * the last command finished; a silent topic fails with a TIMEOUT naming it. After a dropped
+ * the last command finished, with gripper and joint states that arrived after it too, and only
+ * once the goal topic has spoken; a silent topic fails with a TIMEOUT naming it. After a dropped
  * connection it reconnects by itself (roslib re-subscribes); a command in flight then fails
  * with CONNECTION, since whether the arm moved is unknown.
  */
@@ -248,7 +249,19 @@ export class RosEnv implements Env {
       this.config.topicTimeoutMs,
       () => this.describeSilence(sinceMs),
     );
-    const gripper = await this.waitFor(() => this.gripperState(sinceMs), this.config.topicTimeoutMs, () => this.describeSilence(sinceMs, true));
+    // Gripper state, joint states and the goal, like the images: waited for, never left out.
+    const { gripper, joints } = await this.waitFor(
+      () => {
+        const g = this.gripperState(sinceMs);
+        if (!g) return undefined;
+        const j = this.jointPositions(sinceMs);
+        if (j === undefined) return undefined;
+        if (this.config.goalTopic && !this.latest.has(this.config.goalTopic)) return undefined;
+        return { gripper: g, joints: j };
+      },
+      this.config.topicTimeoutMs,
+      () => this.describeSilence(sinceMs, true),
+    );
     const cameras: CameraFrame[] = cams.map((cam, i) => {
       const { colour, depth } = found[i];
       const c = decodeColour(colour.msg, cam.colourTopic);
@@ -273,7 +286,6 @@ export class RosEnv implements Env {
       fingerWidthsMetres: gripper.fingers,
       step: this.stepIndex,
     };
-    const joints = this.jointPositions();
     if (joints) observation.jointPositionsRad = joints;
     return observation;
   }
@@ -315,8 +327,13 @@ export class RosEnv implements Env {
       if (!this.latest.has(cam.infoTopic)) silent.push(cam.infoTopic);
     }
     const g = this.config.gripper;
-    const gt = g.source === 'state' ? g.topic : g.jointStatesTopic;
-    if (gripperToo && !((this.latest.get(gt)?.receivedMs ?? -Infinity) > sinceMs)) silent.push(gt);
+    const fresh = (topic: string) => (this.latest.get(topic)?.receivedMs ?? -Infinity) > sinceMs;
+    if (gripperToo) {
+      const topics = new Set([g.source === 'state' ? g.topic : g.jointStatesTopic]);
+      if (this.config.jointStates) topics.add(this.config.jointStates.topic);
+      for (const t of topics) if (!fresh(t)) silent.push(t);
+      if (this.config.goalTopic && !this.latest.has(this.config.goalTopic)) silent.push(this.config.goalTopic);
+    }
     if (silent.length > 0) return `no message within ${this.config.topicTimeoutMs} ms on ${silent.join(', ')}`;
     return `camera frames did not agree within ${this.config.syncToleranceMs} ms (syncToleranceMs) across ${this.cameras.map((c) => c.name).join(', ')}`;
   }
@@ -338,16 +355,25 @@ export class RosEnv implements Env {
     return { pose: this.tf.lookup(this.config.worldFrame, g.frame), open: fingers[0] + fingers[1] > g.openAboveMetres, fingers };
   }
 
-  private jointPositions(): number[] | undefined {
+  /**
+   * The configured joints' positions from a joint-state message newer than `sinceMs`: undefined
+   * while none has arrived, null when no joint states are configured. A message without the
+   * configured joints is an error naming them.
+   */
+  private jointPositions(sinceMs: number): number[] | null | undefined {
     const j = this.config.jointStates;
-    if (!j) return undefined;
+    if (!j) return null;
     const m = this.latest.get(j.topic);
-    if (!m) return undefined;
-    const names = m.msg.name as string[] | undefined;
+    if (!m || m.receivedMs <= sinceMs) return undefined;
+    const names = Array.isArray(m.msg.name) ? (m.msg.name as unknown[]) : [];
     const positions = m.msg.position as ArrayLike<number> | undefined;
-    if (!names || !positions) return undefined;
-    const out = j.names.map((n) => Number(positions[names.indexOf(n)]));
-    return out.every(Number.isFinite) ? out : undefined;
+    const out = j.names.map((n) => Number(positions?.[names.indexOf(n)] ?? Number.NaN));
+    const missing = j.names.filter((_, i) => !Number.isFinite(out[i]));
+    if (missing.length > 0) {
+      const have = names.filter((n) => typeof n === 'string').slice(0, 20).join(', ') || 'none';
+      throw new PeractError('NOT_FOUND', `${j.topic} has no finite position for ${missing.join(', ')} (it names: ${have}); set jointStates.names, or jointStates to null`, { field: 'jointStates.names' });
+    }
+    return out;
   }
 
   private cameraPose(cam: CameraConfig, gripperPose: Pose): number[] {
@@ -373,9 +399,11 @@ export class RosEnv implements Env {
     const since = this.lastAnswerMs;
     this.stepIndex = 0;
     this.commandsSent = 0;
+    // observe() waits for the goal topic too: read the goal after it.
+    const observation = await this.observe(this.config.resetService ? since : -Infinity);
     if (goal === undefined) goal = this.config.goalTopic ? String(this.latest.get(this.config.goalTopic)?.msg.data ?? '') : '';
     this.goal = goal;
-    return { observation: await this.observe(this.config.resetService ? since : -Infinity), goal, variation };
+    return { observation, goal, variation };
   }
 
   /** The robot's current goal text (from the goal topic or the last reset). */
