@@ -1,6 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Observation } from '../../core/index.js';
-import { decodeColour, decodeDepth, formatRobotStep, intrinsicsFromCameraInfo, parseRosEnvConfig, RosEnv, runOnRobot, startSimBridge, type SimBridge } from '../../bridge/index.js';
+import { poseFromMatrix, type Observation } from '../../core/index.js';
+import {
+  BridgeServer,
+  cameraInfoMsg,
+  decodeColour,
+  decodeDepth,
+  formatRobotStep,
+  header,
+  imageMsg,
+  intrinsicsFromCameraInfo,
+  parseRosEnvConfig,
+  poseMsg,
+  rosTimeFromMs,
+  RosEnv,
+  runOnRobot,
+  startSimBridge,
+  transformMsg,
+  type SimBridge,
+} from '../../bridge/index.js';
 import { SimEnv } from '../../sim/index.js';
 import { scriptedPolicy } from './helpers.js';
 
@@ -133,6 +150,103 @@ describe('RosEnv against peract serve', () => {
     } finally {
       await env.close();
       await again.close();
+    }
+  });
+});
+
+/**
+ * A robot node that replays one simulator observation at 20 Hz (cameras, tf, gripper state),
+ * with joint states and the goal starting late, or never.
+ */
+async function replayRobot(opts: { jointsAfterMs: number | null; goalAfterMs: number | null }): Promise<{ url: string; observation: Observation; goal: string; close(): Promise<void> }> {
+  const sim = new SimEnv();
+  const { observation, goal } = await sim.reset({ task: 'reach_target', seed: 3 });
+  await sim.close();
+  const server = await BridgeServer.start({ port: 0 });
+  for (const c of observation.cameras) {
+    server.defineTopic(`/${c.name}/color/image_raw`, 'sensor_msgs/Image');
+    server.defineTopic(`/${c.name}/depth/image_raw`, 'sensor_msgs/Image');
+    server.defineTopic(`/${c.name}/camera_info`, 'sensor_msgs/CameraInfo');
+  }
+  server.defineTopic('/tf_static', 'tf2_msgs/TFMessage', { latched: true });
+  server.defineTopic('/peract/gripper_state', 'peract_msgs/GripperState');
+  server.defineTopic('/joint_states', 'sensor_msgs/JointState');
+  server.defineTopic('/peract/goal', 'std_msgs/String', { latched: true });
+  const t0 = performance.now();
+  server.publish('/tf_static', { transforms: observation.cameras.map((c) => transformMsg('world', `${c.name}_optical_frame`, poseFromMatrix(c.worldFromCamera), rosTimeFromMs(Date.now()))) });
+  let goalSent = false;
+  const timer = setInterval(() => {
+    const stamp = rosTimeFromMs(Date.now());
+    const since = performance.now() - t0;
+    if (opts.goalAfterMs !== null && since >= opts.goalAfterMs && !goalSent) {
+      server.publish('/peract/goal', { data: goal });
+      goalSent = true;
+    }
+    if (opts.jointsAfterMs !== null && since >= opts.jointsAfterMs) {
+      server.publish('/joint_states', { header: header('', stamp), name: ['panda_joint1', 'panda_joint2', 'panda_joint3', 'panda_joint4', 'panda_joint5', 'panda_joint6', 'panda_joint7'], position: observation.jointPositionsRad ?? [], velocity: [], effort: [] });
+    }
+    server.publish('/peract/gripper_state', { header: header('world', stamp), pose: poseMsg(observation.gripperPose), open: observation.gripperOpen, finger_widths: observation.fingerWidthsMetres ?? [0.04, 0.04] });
+    for (const c of observation.cameras) {
+      server.publish(`/${c.name}/camera_info`, cameraInfoMsg(c, `${c.name}_optical_frame`, stamp));
+      server.publish(`/${c.name}/color/image_raw`, imageMsg(c, 'colour', `${c.name}_optical_frame`, stamp));
+      server.publish(`/${c.name}/depth/image_raw`, imageMsg(c, 'depth', `${c.name}_optical_frame`, stamp));
+    }
+  }, 50);
+  return {
+    url: server.url,
+    observation,
+    goal,
+    async close() {
+      clearInterval(timer);
+      await server.close();
+    },
+  };
+}
+
+describe('RosEnv waits for joint states and the goal, like the images', () => {
+  const config = (url: string) => ({ url, resetService: null, successService: null, topicTimeoutMs: 3000 });
+
+  it('the first observation has the joint positions and the goal, though they arrive late', async () => {
+    const robot = await replayRobot({ jointsAfterMs: 500, goalAfterMs: 700 });
+    const env = await RosEnv.connect(config(robot.url));
+    try {
+      const t0 = performance.now();
+      const { observation, goal } = await env.reset({ task: 'robot' });
+      expect(performance.now() - t0).toBeGreaterThan(300);
+      expect(observation.jointPositionsRad).toEqual(robot.observation.jointPositionsRad?.slice(0, 7));
+      expect(goal).toBe(robot.goal);
+      expect(env.currentGoal).toBe(robot.goal);
+      expect(observation.cameras).toHaveLength(robot.observation.cameras.length);
+    } finally {
+      await env.close();
+      await robot.close();
+    }
+  });
+
+  it('times out naming joint states and the goal when they never come', async () => {
+    const robot = await replayRobot({ jointsAfterMs: null, goalAfterMs: null });
+    const env = await RosEnv.connect({ ...config(robot.url), topicTimeoutMs: 600 });
+    try {
+      await expect(env.observe()).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/no message within 600 ms on \/joint_states, \/peract\/goal$/) });
+    } finally {
+      await env.close();
+      await robot.close();
+    }
+  });
+
+  it('names the joints a robot does not have', async () => {
+    const robot = await replayRobot({ jointsAfterMs: 0, goalAfterMs: 0 });
+    const env = await RosEnv.connect({ ...config(robot.url), jointStates: { topic: '/joint_states', names: ['shoulder_pan_joint', 'panda_joint2'] } });
+    try {
+      await expect(env.observe()).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'jointStates.names', message: expect.stringMatching(/^jointStates\.names: \/joint_states has no finite position for shoulder_pan_joint \(it names: panda_joint1/) });
+      // Without joint states configured, the observation comes without them.
+      const plain = await RosEnv.connect({ ...config(robot.url), jointStates: null });
+      const obs = await plain.observe();
+      expect(obs.jointPositionsRad).toBeUndefined();
+      await plain.close();
+    } finally {
+      await env.close();
+      await robot.close();
     }
   });
 });
