@@ -13,6 +13,7 @@ const state = {
   imagesDrawn: 0,
   cloudPoints: 0,
   policyOutputs: 0,
+  voxelsShown: 0,
   renders: 0,
   lastAct: null,
   errors: [],
@@ -233,6 +234,7 @@ function showPolicyOutput(msg) {
   target.position.set(tp.x, tp.y, tp.z);
   target.quaternion.set(tq.x, tq.y, tq.z, tq.w);
   target.visible = true;
+  state.voxelsShown = voxelMesh.count;
   state.policyOutputs++;
 }
 

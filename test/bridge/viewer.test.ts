@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { loadServeAgent } from '../../bin/commands/serve.js';
+import { SHIPPED_MODEL } from '../../bin/commands/start.js';
+import { quaternionAngle, type Policy, type PolicyOutput } from '../../core/index.js';
 import { startSimBridge, type SimBridge } from '../../bridge/index.js';
 import { SimEnv } from '../../sim/index.js';
-import { scriptedPolicy } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -18,19 +20,28 @@ interface ViewerState {
   imagesDrawn: number;
   cloudPoints: number;
   policyOutputs: number;
-  lastAct: { success: boolean; message: string } | null;
+  voxelsShown: number;
+  lastAct: { success: boolean; message: string; target?: { position: { x: number; y: number; z: number }; orientation: { x: number; y: number; z: number; w: number } } } | null;
 }
 
 describe.skipIf(!haveChromium && !process.env.CI)('the web viewer in headless chromium', () => {
   let bridge: SimBridge;
   let browser: Browser;
   let page: Page;
+  /** What the network returned, recorded on the way out of it (the agent itself is untouched). */
+  const returned: PolicyOutput[] = [];
 
   beforeAll(async () => {
-    const env = new SimEnv();
-    await env.reset({ task: 'pick_and_lift', seed: 1 });
-    const policy = scriptedPolicy(env.expert());
-    bridge = await startSimBridge({ port: 0, env, task: 'pick_and_lift', seed: 1, policy });
+    // The agent `peract serve` loads by default: the shipped model, through the same loader.
+    const agent = await loadServeAgent(SHIPPED_MODEL);
+    const policy: Policy = {
+      async act(observation, goal) {
+        const out = await agent.policy.act(observation, goal);
+        returned.push(out);
+        return out;
+      },
+    };
+    bridge = await startSimBridge({ port: 0, env: new SimEnv(), task: 'pick_and_lift', seed: 1, policy });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -47,7 +58,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the web viewer in headless ch
 
   const state = () => page.evaluate(() => (window as unknown as { __peract: ViewerState }).__peract);
 
-  it('loads, renders the table and the objects, and acts on a typed goal', async () => {
+  it('loads, renders the table and the objects, and the Act button runs the trained network', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(bridge.viewerUrl);
@@ -81,16 +92,28 @@ describe.skipIf(!haveChromium && !process.env.CI)('the web viewer in headless ch
     expect(objects.length).toBeGreaterThan(0);
     for (const o of objects) expect(counts.get(o.name) ?? 0, `${o.name} on screen`).toBeGreaterThan(30);
 
+    // The goal box shows the episode's goal (from /peract/goal); Act sends it to the network.
+    const goal = bridge.robot.currentGoal;
+    await page.waitForFunction((g) => (document.getElementById('goal') as HTMLInputElement).value === g, goal, { timeout: 5000 });
     const before = bridge.env.jointPositionsRad;
-    await page.fill('#goal', 'pick up the block and lift it');
     await page.click('#act');
-    await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.lastAct !== null, null, { timeout: 20_000 });
+    await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.lastAct !== null, null, { timeout: 60_000 });
     const s = await state();
     expect(s.lastAct).toMatchObject({ success: true });
+    // The network ran once, on this goal, and the page got its target.
+    expect(returned).toHaveLength(1);
+    const action = returned[0].action;
+    const t = s.lastAct?.target;
+    expect([t?.position.x, t?.position.y, t?.position.z]).toEqual(action.positionMetres);
+    // The arm moved, and to the network's action: the tool point within 5 mm, the rotation within 3 degrees.
     const moved = bridge.env.jointPositionsRad.map((q, i) => Math.abs(q - before[i]));
     expect(Math.max(...moved)).toBeGreaterThan(0.05);
-    expect(bridge.robot.currentGoal).toBe('pick up the block and lift it');
-    await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.policyOutputs > 0, null, { timeout: 5000 });
+    const tool = bridge.env.physics.handPose();
+    expect(Math.hypot(...tool.positionMetres.map((v, i) => v - action.positionMetres[i]))).toBeLessThan(0.005);
+    expect(quaternionAngle(tool.quaternion, action.quaternion)).toBeLessThan((3 * Math.PI) / 180);
+    // Its top voxels are on screen.
+    await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.voxelsShown > 0, null, { timeout: 5000 });
+    expect((await state()).voxelsShown).toBe(Math.min(64, returned[0].topVoxels.length));
     expect(await page.locator('#status').textContent()).toMatch(/^done/);
   });
 });
