@@ -215,7 +215,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (replicas) {
         losses = await replicas.step(net, optimizer, batch, spec, stepOptions(step + 1));
       } else {
-        const tensors = toTensors(batch, spec, options.batch);
+        const tensors = toTensors(batch, spec, batch.translation.length);
         losses = await trainStep(net, optimizer, tensors, stepOptions(step + 1));
         tf.dispose([...Object.values(tensors.input), ...Object.values(tensors.targets)]);
       }
