@@ -18,9 +18,9 @@ import {
   type PresetName,
 } from '../agent/network/index.js';
 import { surfaceHeights } from '../perception/index.js';
-import { agentSpec, GradientReplicas, toTensors, type BatchArrays } from '../agent/index.js';
+import { agentSpec, GradientReplicas, toTensors } from '../agent/index.js';
 import { timeIt, type Benchmark, type Figure } from './harness.js';
-import { actOnce, syntheticInput as input, syntheticTargets as targets } from './synthetic.js';
+import { actOnce, syntheticBatchArrays, syntheticInput as input, syntheticTargets as targets } from './synthetic.js';
 
 async function backend(): Promise<BackendName> {
   const requested = process.env.PERACT_BACKEND ? undefined : 'wasm';
@@ -95,27 +95,6 @@ async function optimizerFit(kind: 'lamb' | 'adam', learningRate: number): Promis
   }
 }
 
-/** Arrays of a synthetic batch (what the data pipeline hands the trainer). */
-async function batchArrays(config: NetworkConfig, n: number, seed: number): Promise<BatchArrays> {
-  const x = input(config, n, seed);
-  const y = targets(config, n, seed + 1);
-  const voxels = new Float32Array(await x.voxels.data());
-  const out: BatchArrays = {
-    voxels,
-    surfaceHeights: surfaceHeights(voxels, config.gridSize, SURFACE_HEIGHT_MAX),
-    proprio: new Float32Array(await x.proprio.data()),
-    language: new Int32Array(await x.language.data()),
-    level: new Int32Array(n),
-    headWeight: new Float32Array(n).fill(1),
-    translation: new Int32Array(await y.translation.data()),
-    rotation: new Int32Array(await y.rotation.data()),
-    gripper: new Int32Array(await y.gripper.data()),
-    collision: new Int32Array(await y.collision.data()),
-  };
-  tf.dispose([...Object.values(x), ...Object.values(y)]);
-  return out;
-}
-
 /**
  * Training samples per second of the cpu preset: one thread at batch 8 (the baseline), and two
  * threads (a gradient replica on the second core) at batch 8 and 16, in the same run.
@@ -130,7 +109,7 @@ async function replicaThroughput(): Promise<Figure[]> {
   {
     const net = createNetwork(config, 1);
     const optimizer = new Optimizer({ kind: 'adam' });
-    const arrays = await batchArrays(config, 8, 3);
+    const arrays = await syntheticBatchArrays(config, 8, 3);
     const step = async () => {
       const t = toTensors(arrays, spec, 8);
       await trainStep(net, optimizer, t, options);
@@ -145,7 +124,7 @@ async function replicaThroughput(): Promise<Figure[]> {
     for (const n of [8, 16]) {
       const net = createNetwork(config, 1);
       const optimizer = new Optimizer({ kind: 'adam' });
-      const arrays = await batchArrays(config, n, 3);
+      const arrays = await syntheticBatchArrays(config, n, 3);
       figures.push(perSecond(await timeIt(`network/cpu/train-2-threads-b${n}`, () => replicas.step(net, optimizer, arrays, spec, options), { runs: 6, warmup: 2, extra: { backend: name } }), n));
       optimizer.dispose();
       disposeNetwork(net);

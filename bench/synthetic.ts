@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { forward, type ActionTargets, type NetworkConfig, type NetworkInput, type PeractNetwork } from '../agent/network/index.js';
 import { Rng } from '../core/index.js';
+import type { BatchArrays } from '../agent/samples.js';
+import { surfaceHeights } from '../perception/index.js';
+import { SURFACE_HEIGHT_MAX } from '../agent/network/index.js';
 
 export function syntheticInput(config: NetworkConfig, batch: number, seed: number): NetworkInput {
   const rng = new Rng(seed);
@@ -46,3 +49,25 @@ export async function actOnce(net: PeractNetwork, x: NetworkInput): Promise<void
   await Promise.all(picked.map((t) => t.data()));
   tf.dispose(picked);
 }
+
+/** Arrays of a synthetic batch (what the data pipeline hands the trainer). */
+export async function syntheticBatchArrays(config: NetworkConfig, n: number, seed: number): Promise<BatchArrays> {
+  const x = syntheticInput(config, n, seed);
+  const y = syntheticTargets(config, n, seed + 1);
+  const voxels = new Float32Array(await x.voxels.data());
+  const out: BatchArrays = {
+    voxels,
+    surfaceHeights: surfaceHeights(voxels, config.gridSize, SURFACE_HEIGHT_MAX),
+    proprio: new Float32Array(await x.proprio.data()),
+    language: new Int32Array(await x.language.data()),
+    level: x.level ? new Int32Array(await x.level.data()) : new Int32Array(n),
+    headWeight: y.headWeight ? new Float32Array(await y.headWeight.data()) : new Float32Array(n).fill(1),
+    translation: new Int32Array(await y.translation.data()),
+    rotation: new Int32Array(await y.rotation.data()),
+    gripper: new Int32Array(await y.gripper.data()),
+    collision: new Int32Array(await y.collision.data()),
+  };
+  tf.dispose([...Object.values(x), ...Object.values(y)]);
+  return out;
+}
+
