@@ -108,6 +108,16 @@ export type PresetName = 'peract' | 'cpu' | 'c2f';
  *    stack is ~10% of the time; more layers bought little on the tabletop tasks we size for.
  *  - language: 32 word tokens (`words-v1`; the longest task goal is 16 words), embeddings of
  *    32 -> Linear to D, prepended as in PerAct (keeps word order), plus the grounding term.
+ *
+ * `c2f` (the CPU default): coarse-to-fine next-best voxel, as in C2F-ARM (James et al. 2022)
+ * and RVT-2's zoom-in stage. One network runs twice: over a 20^3 grid of the whole bounds
+ * (2.75 x 3.5 x 3 cm voxels over `TABLETOP_BOUNDS`), then over a 20^3 grid of a 12 cm cube
+ * centred on the coarse choice, voxelized afresh from the same fused cloud (0.6 cm voxels,
+ * finer than the paper's 1 cm). A learned row per level tells the passes apart. The fine pass
+ * gives the position, rotation, gripper and collision flag. Each pass is small: patch 4 -> 125
+ * voxel tokens, 64 latents of 128, 2 self-attention layers, no dropout. Training draws the
+ * fine cube's centre around the demonstrated position (trainer.ts, fineJitterMetres) so the
+ * fine pass learns to correct a coarse choice that is off by up to a coarse voxel.
  */
 export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
   peract: {
