@@ -32,7 +32,8 @@ export type { CallContext, ServiceHandler, TopicHandler } from './graph.js';
  *   `maxPreAuthBytes` to authenticate in;
  * - input is paced per client, output never waits for a client: topic messages are dropped
  *   past `maxBufferedBytes` of unsent data or `maxQueuedBytes` of queued messages, and a client
- *   whose unsent data passes twice the first is disconnected;
+ *   whose unsent data passes twice the first, or stays over it unread for `maxStallMs`, is
+ *   disconnected;
  * - client-created topics, subscriptions, services, fragment sets and calls in flight are capped;
  * - every handler's promise is caught: a failing handler is an answer, never a crash.
  */
@@ -52,6 +53,8 @@ export interface BridgeServerOptions {
   maxBufferedBytes?: number;
   /** Per-client bytes held in subscription queues (queue_length > 0). Default 8 MiB. */
   maxQueuedBytes?: number;
+  /** A client over maxBufferedBytes that takes none of it for this long is disconnected. Default 3 s. */
+  maxStallMs?: number;
   /** Authenticated clients (all clients when there is no token). Default 32. */
   maxClients?: number;
   /** Clients still to authenticate, in all. Default 32. */
@@ -142,6 +145,7 @@ export class BridgeServer implements SessionHost {
       maxFrameBytes: options.maxFrameBytes ?? 4 * maxMessageBytes,
       maxBufferedBytes,
       maxQueuedBytes: options.maxQueuedBytes ?? maxBufferedBytes,
+      maxStallMs: options.maxStallMs ?? 3000,
       maxClients: options.maxClients ?? 32,
       maxPendingAuth: options.maxPendingAuth ?? 32,
       maxPendingAuthPerAddress: options.maxPendingAuthPerAddress ?? 8,
@@ -155,7 +159,7 @@ export class BridgeServer implements SessionHost {
       log: options.log,
     };
     const positive = [
-      'maxMessageBytes', 'maxFrameBytes', 'maxBufferedBytes', 'maxQueuedBytes', 'maxClients', 'maxPendingAuth', 'maxPendingAuthPerAddress',
+      'maxMessageBytes', 'maxFrameBytes', 'maxBufferedBytes', 'maxQueuedBytes', 'maxStallMs', 'maxClients', 'maxPendingAuth', 'maxPendingAuthPerAddress',
       'authTimeoutMs', 'maxPreAuthBytes', 'maxNestingDepth', 'inboundMessagesPerSecond', 'inboundBytesPerSecond',
     ] as const;
     for (const key of positive) {
@@ -167,6 +171,7 @@ export class BridgeServer implements SessionHost {
     this.limits = {
       maxMessageBytes: this.opts.maxMessageBytes,
       maxBufferedBytes: this.opts.maxBufferedBytes,
+      maxStallMs: this.opts.maxStallMs,
       maxQueuedBytes: this.opts.maxQueuedBytes,
       maxPreAuthBytes: this.opts.maxPreAuthBytes,
       maxPreAuthFrameBytes: MAX_PRE_AUTH_FRAME_BYTES,

@@ -17,15 +17,17 @@ import { decodeFrame, decodeJsonText, fragmentJson, toJson, type Compression, ty
  * - input is paced: past `inboundMessagesPerSecond` / `inboundBytesPerSecond` the socket is
  *   paused until the budget refills (TCP holds the rest), so one flooding client cannot take
  *   the event loop from the others;
- * - output never waits: topic messages are dropped past `maxBufferedBytes` of unsent data, and
- *   a client past twice that (or past `maxQueuedBytes` of queued messages) loses messages, or
- *   its connection when even control replies no longer fit.
+ * - output never waits: topic messages are dropped past `maxBufferedBytes` of unsent data (and
+ *   past `maxQueuedBytes` of queued messages); a client past twice the first, or over it without
+ *   reading anything for `maxStallMs`, is disconnected.
  */
 
 export interface SessionLimits {
   maxMessageBytes: number;
   /** Unsent bytes past which topic messages to this client are dropped; 2x closes the client. */
   maxBufferedBytes: number;
+  /** A client over `maxBufferedBytes` that takes nothing from its backlog for this long is closed. */
+  maxStallMs: number;
   /** Bytes held in this client's subscription queues (queue_length > 0). */
   maxQueuedBytes: number;
   /** Bytes an unauthenticated client may send in all before it is closed. */
@@ -130,6 +132,8 @@ export class Session {
   private resumeTimer: NodeJS.Timeout | null = null;
   /** Frames that arrived while input was paused (the rest of a TCP read): handled on resume, in order. */
   private backlog: { data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean }[] = [];
+  /** Since when this client has been over its send budget without taking any of it (null: it is not). */
+  private stall: { sinceMs: number; bufferedBytes: number } | null = null;
   private disposed = false;
   private readonly countPreAuth = (chunk: Buffer) => {
     if (this.authed || this.leaving) return;
@@ -190,9 +194,18 @@ export class Session {
     const limit = this.host.limits.maxBufferedBytes;
     if (buffered > 2 * limit) {
       // Not reading: keeping it would only grow memory.
-      this.host.log(`client ${this.id} (${this.address}) disconnected: ${buffered} bytes unsent`);
-      this.ws.terminate();
+      this.cutOff(`${buffered} bytes unsent`);
       return false;
+    }
+    if (buffered <= limit) this.stall = null;
+    else {
+      const now = performance.now();
+      // Progress is the backlog shrinking; nothing droppable is added while over the limit.
+      if (!this.stall || buffered < this.stall.bufferedBytes) this.stall = { sinceMs: now, bufferedBytes: buffered };
+      else if (now - this.stall.sinceMs > this.host.limits.maxStallMs) {
+        this.cutOff(`${buffered} bytes unsent and none taken for ${Math.round(now - this.stall.sinceMs)} ms`);
+        return false;
+      }
     }
     if (droppable && buffered > limit) {
       this.droppedOther++;
@@ -217,6 +230,12 @@ export class Session {
   }
 
   terminate(): void {
+    this.ws.terminate();
+  }
+
+  private cutOff(why: string): void {
+    this.host.log(`client ${this.id} (${this.address}) disconnected: ${why}`);
+    this.leaving = true;
     this.ws.terminate();
   }
 
