@@ -120,6 +120,21 @@ export function isKnownServiceType(type: string): boolean {
 }
 
 export const KNOWN_MESSAGE_TYPES: readonly string[] = Object.keys(MESSAGES);
+
+/** A message type's fields as `.msg` lines would give them (`float64[2] finger_widths`), for docs and their tests. */
+export function messageFields(type: string): { name: string; type: string }[] {
+  const def = MESSAGES[canonicalTypeName(type)];
+  if (!def) throw new MessageMismatch('', `unknown message type "${type}"`);
+  return def.filter((d) => !d.optional).map((d) => ({ name: d.name, type: d.type }));
+}
+
+/** A service type's request and response fields. */
+export function serviceFields(type: string): { request: { name: string; type: string }[]; response: { name: string; type: string }[] } {
+  const def = SERVICES[canonicalTypeName(type)];
+  if (!def) throw new MessageMismatch('', `unknown service type "${type}"`);
+  const plain = (fields: MessageDef) => fields.map((d) => ({ name: d.name, type: d.type }));
+  return { request: plain(def.request), response: plain(def.response) };
+}
 export const KNOWN_SERVICE_TYPES: readonly string[] = Object.keys(SERVICES);
 
 /** A message that does not fit its type; `path` names the field (`header.stamp.sec`). */
