@@ -348,12 +348,14 @@ export const BATCHES: Record<string, Batch> = {
   async 'reconnect-storm'({ url, token }, scale) {
     const idle: Hostile[] = [];
     for (let i = 0; i < 40; i++) idle.push(await Hostile.open(url));
+    const storm: Hostile[] = [];
     for (let i = 0; i < 60 * scale; i++) {
       const c = await Hostile.open(url, i % 2 === 0 ? token : 'wrong');
       c.send(JSON.stringify({ op: 'subscribe', topic: '/tf' }));
       c.close();
+      storm.push(c);
     }
-    return idle;
+    return [...idle, ...storm];
   },
 
   /** Commands the robot cannot execute, command floods, racing resets, wrong frames. */
