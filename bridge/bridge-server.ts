@@ -292,8 +292,8 @@ export class BridgeServer implements SessionHost {
     let dropped = this.droppedOfClosed;
     let inputPauses = this.pausesOfClosed;
     for (const s of this.sessions) {
-      if (s.authed) clients++;
-      else if (!s.leaving) pendingAuth++;
+      if (s.authed && !s.leaving) clients++;
+      else if (!s.authed && !s.leaving) pendingAuth++;
       subscriptions += s.subscriptionCount;
       pendingFragmentSets += s.fragmentSets;
       pendingServiceCalls += s.pendingCalls.size;

@@ -1,3 +1,5 @@
+// Over 400 lines: one Env over one connection; subscriptions, synchronisation, waiting and the
+// commands all read the same received-message state, which splitting would have to expose.
 import { Ros, Service, Topic, type RosLike, type TopicLike } from './roslib.js';
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import {
