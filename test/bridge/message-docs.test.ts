@@ -10,7 +10,7 @@ import { callService, openRos } from './helpers.js';
  * The documented message types are what the server sends: the README's `.msg` definitions equal
  * the registry every message is checked against, the topic and service tables of the README and
  * docs/bridge.md equal what a running server lists, and with `checkOutgoing` every publication
- * of a session that resets, steps, takes a command and runs the agent matches its type.
+ * of a run that resets, steps, takes a command and runs the agent matches its type.
  */
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -94,7 +94,7 @@ describe('the documented message types are what the server sends', () => {
     for (const [name, type] of table(readme, 'Service')) expect(servedServices.get(name), name).toBe(type);
   });
 
-  it('every publication of a session matches its documented type', async () => {
+  it('every publication of a run matches its documented type', async () => {
     const seen = new Set<string>();
     const topics = await callService(ros, '/rosapi/topics', 'rosapi/Topics', {});
     for (const [i, name] of (topics.topics as string[]).entries()) {
