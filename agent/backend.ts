@@ -1,5 +1,5 @@
 /**
- * Picks the TensorFlow.js backend (DESIGN.md, Tensor backends): `tensorflow` (opt-in native
+ * Picks the TensorFlow.js backend (docs/design.md, Tensor backends): `tensorflow` (opt-in native
  * bindings), `webgpu` (Dawn through the npm `webgpu` package), `wasm`, `cpu`, in that order.
  * `PERACT_BACKEND` or the argument forces one; a forced backend that cannot start throws
  * BACKEND_UNAVAILABLE with the reason, an unforced one falls through to the next.

@@ -16,7 +16,7 @@ interface ReplicaResult {
 
 /**
  * Synchronous data parallelism over worker threads. wasm runs single-threaded in Node
- * (DESIGN.md), so on a 2-core machine one training thread leaves a core idle; a replica on it
+ * (docs/design.md), so on a 2-core machine one training thread leaves a core idle; a replica on it
  * computes the gradient of half of each batch. Every step the replicas get the current weights,
  * the gradients are averaged and the trainer applies one update: the same algorithm as one
  * thread with the whole batch (dropout masks aside), deterministic for a given replica count.

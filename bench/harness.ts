@@ -1,6 +1,6 @@
 import os from 'node:os';
 
-/** One benchmark figure, printed as one JSON line on stdout (DESIGN.md, Benchmarks). */
+/** One benchmark figure, printed as one JSON line on stdout (docs/design.md, Benchmarks). */
 export interface Figure {
   name: string;
   median: number;

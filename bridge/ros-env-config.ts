@@ -9,7 +9,7 @@ import { PANDA_JOINT_NAMES, SIM_SERVICES, SIM_TOPICS, TOOL_FRAME, WORLD_FRAME } 
  * What RosEnv needs to know about a robot: topic names, encodings, where camera poses come
  * from, how to command the arm. Everything defaults to what `peract serve` offers, so
  * `{ "url": "ws://robot:9090" }` is a complete configuration for our server. The file is JSON
- * (see bridge/README-section.md); flags override its fields.
+ * (README, "RosEnv"); flags override its fields.
  */
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);

@@ -1,4 +1,5 @@
 import { assertPositiveInteger, invalidArgument } from '../core/index.js';
+import { vocabularyWordFor, type WordReading } from './synonyms.js';
 import { WORDS_V1 } from './word-vocabulary.js';
 
 /**
@@ -6,10 +7,11 @@ import { WORDS_V1 } from './word-vocabulary.js';
  *  - `perceiver-bytes` (as in Hugging Face's PerceiverTokenizer): UTF-8 bytes shifted by the six
  *    special ids. The first checkpoints used it.
  *  - `words-v1`: one token a word (runs of letters and digits), ids from a frozen vocabulary
- *    (word-vocabulary.ts) and words outside it hashed into a few shared buckets. A colour name is
+ *    (word-vocabulary.ts); a word outside it is read as a WordNet synonym inside it where it has
+ *    one (synonyms.ts: "crimson" is "red"), else hashed into a few shared buckets. A colour name is
  *    one embedding here instead of a spelling the network must first learn to read: trained
  *    with bytes, the policy reached one of the three spheres in reach_target but picked it at
- *    chance (DESIGN.md, language grounding).
+ *    chance (README, "Network and presets").
  */
 export type TokenizerKind = 'perceiver-bytes' | 'words-v1';
 export const TOKENIZER_KINDS: readonly TokenizerKind[] = ['perceiver-bytes', 'words-v1'];
@@ -75,23 +77,52 @@ export function tokenize(goal: string, length = DEFAULT_TOKEN_LENGTH): Tokens {
   return { ids, validCount: bytes.length + 2, truncated, text };
 }
 
+export interface WordTokenizerOptions {
+  /** Read words outside the vocabulary as their synonyms (default true); false hashes them all. */
+  synonyms?: boolean;
+}
+
+/** The words of a goal as `words-v1` splits them (after `normaliseGoal`). */
+export function goalWords(goal: string): string[] {
+  return normaliseGoal(goal).split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+}
+
+/** How `words-v1` reads each word of a goal: itself, a synonym in the vocabulary, or hashed. */
+export function readWords(goal: string, options: WordTokenizerOptions = {}): WordReading[] {
+  return goalWords(goal).map((word) => {
+    const as = options.synonyms === false ? (WORD_IDS.has(word) ? word : undefined) : vocabularyWordFor(word);
+    return as === undefined ? { word } : { word, as };
+  });
+}
+
 /** The `words-v1` tokenizer: `[CLS] word ids... [SEP]`; words past `length - 2` are cut. */
-export function tokenizeWords(goal: string, length = DEFAULT_TOKEN_LENGTH): Tokens {
+export function tokenizeWords(goal: string, length = DEFAULT_TOKEN_LENGTH, options: WordTokenizerOptions = {}): Tokens {
   assertPositiveInteger(length, 'length', 2);
   const text = normaliseGoal(goal);
-  const words = text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+  const words = goalWords(text);
   const room = length - 2;
   const truncated = words.length > room;
   const kept = truncated ? words.slice(0, room) : words;
   const ids = new Int32Array(length);
   ids[0] = SPECIAL_TOKENS.CLS;
-  kept.forEach((w, i) => (ids[i + 1] = wordId(w)));
+  kept.forEach((w, i) => (ids[i + 1] = options.synonyms === false ? hashedWordId(w) : wordId(w)));
   ids[kept.length + 1] = SPECIAL_TOKENS.SEP;
   return { ids, validCount: kept.length + 2, truncated, text };
 }
 
-/** A vocabulary word's id, or its hash bucket (ids after the vocabulary). */
+/**
+ * A vocabulary word's id; for a word outside the vocabulary, its synonym's id (synonyms.ts) or,
+ * without one, its hash bucket (ids after the vocabulary).
+ */
 export function wordId(word: string): number {
+  const known = WORD_IDS.get(word);
+  if (known !== undefined) return known;
+  const synonym = vocabularyWordFor(word);
+  return synonym === undefined ? hashedWordId(word) : WORD_IDS.get(synonym)!;
+}
+
+/** A vocabulary word's id, or the hash bucket of any other word (no synonyms). */
+export function hashedWordId(word: string): number {
   const known = WORD_IDS.get(word);
   if (known !== undefined) return known;
   let h = 0x811c9dc5;

@@ -5,7 +5,7 @@ import type { Pose, Vec3 } from '../core/index.js';
  * generated from this, so the two never disagree about what is where.
  */
 
-/** Colour as RGB in 0-1 (the RLBench colour list in DESIGN.md uses this scale). */
+/** Colour as RGB in 0-1 (the RLBench colour list in docs/design.md uses this scale). */
 export type Rgb = [number, number, number];
 
 export type Shape =

@@ -1,7 +1,7 @@
 /**
  * Checkpoints: a folder with config.json (checked by zod, lists the other files' checksums),
  * model.safetensors and, for training state, optimizer.safetensors, readable from Python with
- * `safetensors.numpy.load_file` (README-section.md).
+ * `safetensors.numpy.load_file` (README, "Reading the weights from Python").
  */
 export { saveCheckpoint, type CheckpointPayload } from './save.js';
 export { loadCheckpoint, type LoadedCheckpoint, type LoadOptions } from './load.js';

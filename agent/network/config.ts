@@ -76,7 +76,7 @@ export interface NetworkConfig {
 export type PresetName = 'peract' | 'cpu' | 'c2f';
 
 /**
- * `peract`: the paper's sizes (DESIGN.md, PerAct facts).
+ * `peract`: the paper's sizes (docs/design.md, PerAct facts).
  * Differences from the paper, on purpose:
  *  - Language is learned word-token embeddings (`words-v1`, 77 ids, vocab 512) + Linear, not
  *    frozen CLIP, plus the language grounding term (languageGrounding, model.ts), which PerAct

@@ -1,5 +1,5 @@
 /**
- * The Perceiver-Actor network (DESIGN.md, PerAct facts; config.ts for the presets and where
+ * The Perceiver-Actor network (docs/design.md, PerAct facts; config.ts for the presets and where
  * this differs from the paper). Layout of one forward pass, B items, V^3 voxels, patch p,
  * T = (V/p)^3 voxel tokens, L language tokens, N latents:
  *   voxels -> 1x1x1 conv (matMul; or raw channels) -> d0 [B*V^3, C0] -> patchify (matMul) -> [B*T, Dv]
@@ -188,7 +188,7 @@ function groundingSelection(inputChannels: number): tf.Tensor2D {
 /**
  * The grounding score of every voxel, [B, V^3]: a quadratic form in the voxel's colour whose
  * weights the goal's words choose, so "red" can score red voxels high without the Perceiver
- * first learning to bind a word to a colour through attention (DESIGN.md, language grounding).
+ * first learning to bind a word to a colour through attention (README, "Network and presets").
  * Each word has its own row of weights, summed over the goal (not averaged, so a goal's length
  * does not scale them). A Linear of the summed word embeddings learned too slowly: every
  * colour pulled the shared weights its own way (README Results, grounding v1).

@@ -6,7 +6,7 @@ import type { CameraFrame, CameraIntrinsics, Rng, Vec3 } from '../../core/index.
 /**
  * A z-buffer triangle rasterizer in plain TypeScript over a three.js scene graph: it renders
  * RGB, metric depth and object-id masks for the simulator's cameras without WebGL (headless-gl
- * needs a native build and an X server; per-pixel ray casting is ~100x slower, DESIGN.md).
+ * needs a native build and an X server; per-pixel ray casting is ~100x slower, docs/design.md).
  *
  * Conventions (the ones perception/ back-projects with):
  * - Camera frame: ROS optical (+z forward, +x right, +y down); `worldFromCamera` row-major.

@@ -2,7 +2,7 @@ import { Matrix4, Quaternion, Vector3 } from 'three';
 import { assertFiniteArray, canonicalQuaternion, invalidArgument, type Pose } from '../../core/index.js';
 
 /**
- * Franka Emika Panda kinematics from the modified (Craig) DH parameters in DESIGN.md.
+ * Franka Emika Panda kinematics from the modified (Craig) DH parameters in docs/design.md.
  *
  * Frame conventions (they match franka_description's URDF link frames):
  * - frame 0 is the robot base (`basePose`, the world origin by default), z up;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/index.js';
 import { allocatePointCloud, PERACT_BOUNDS, voxelCentre, Voxelizer, type PointCloud, type SceneBounds } from '../../perception/index.js';
 
-/** Plain per-point reference: the DESIGN.md rule written as directly as possible. */
+/** Plain per-point reference: the docs/design.md rule written as directly as possible. */
 function referenceGrid(cloud: PointCloud, bounds: SceneBounds, size: number): Float32Array {
   const out = new Float32Array(size ** 3 * 10);
   const res = [0, 1, 2].map((a) => (bounds[a + 3] - bounds[a]) / size);
