@@ -4,6 +4,7 @@ export * from './backproject.js';
 export * from './voxel-grid.js';
 export * from './surface-height.js';
 export * from './tokenizer.js';
+export { describeReading, SYNONYM_SOURCE, vocabularyWordFor, type WordReading } from './synonyms.js';
 export { WORDS_V1 } from './word-vocabulary.js';
 export * from './action-codes.js';
 export * from './augmentation.js';
