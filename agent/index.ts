@@ -11,5 +11,6 @@ export * from './trainer.js';
 export * from './data/sample-index.js';
 export * from './load-policy.js';
 export * from './evaluate.js';
+export * from './paraphrases.js';
 export * from './dataset-accuracy.js';
 export * from './pictures/index.js';

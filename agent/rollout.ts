@@ -5,6 +5,7 @@ import {
   type Env,
   type Policy,
   type ResetOptions,
+  type ResetResult,
   type Vec3,
   type VoxelScore,
 } from '../core/index.js';
@@ -44,8 +45,11 @@ export interface RolloutResult {
 export interface RolloutOptions {
   /** Agent actions before the episode counts as failed. Default 25 (PerAct). */
   maxSteps?: number;
-  /** Replace the environment's goal text (a user-typed goal). */
-  goal?: string;
+  /**
+   * Replace the environment's goal text: a user-typed goal, or a function of the reset's result
+   * (a paraphrase filled with what the episode's goal names).
+   */
+  goal?: string | ((start: ResetResult) => string);
   /** Keep this camera's frame at every step for pictures (e.g. 'front'). */
   keepCamera?: string;
   onStep?: (step: RolloutStep) => void;
@@ -68,7 +72,7 @@ export async function rollout(env: Env, policy: Policy, reset: ResetOptions, opt
   if (onRefusal !== 'end' && onRefusal !== 'retry') throw invalidArgument('onRefusal', `must be end or retry, got ${String(onRefusal)}`);
   let avoid: Vec3[] = [];
   const start = await env.reset(reset);
-  const goal = options.goal ?? start.goal;
+  const goal = typeof options.goal === 'function' ? options.goal(start) : (options.goal ?? start.goal);
   let observation = start.observation;
   const steps: RolloutStep[] = [];
   const pick = (cams: CameraFrame[]): CameraFrame | undefined => (options.keepCamera ? cams.find((c) => c.name === options.keepCamera) : undefined);

@@ -74,6 +74,11 @@ export interface ResetResult {
   /** The language goal of this episode. */
   goal: string;
   variation: number;
+  /**
+   * What the goal names, by placeholder (`colour`, `count`, `position`, `side`, ...), for filling
+   * paraphrased goals (agent/paraphrases). Environments that cannot tell leave it unset.
+   */
+  slots?: Readonly<Record<string, string>>;
 }
 
 export interface StepResult {

@@ -164,7 +164,7 @@ export class SimEnv implements Env {
     this.world.step(Math.round(0.2 / this.timestepSec));
     this.recordFrame();
     const goal = instance.goals[rng.int(0, instance.goals.length - 1)];
-    return { observation: this.observe(), goal, variation };
+    return { observation: this.observe(), goal, variation, slots: { ...instance.slots } };
   }
 
   /** The scripted expert's waypoints for the current episode (from the state right after reset). */

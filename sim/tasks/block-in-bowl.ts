@@ -28,6 +28,7 @@ export const putBlockInBowl: TaskDefinition = {
   description: 'put the block into the bowl of the named colour (one distractor bowl)',
   variationCount: RLBENCH_COLOURS.length,
   episodeLimit: 25,
+  slotNames: ['colour'],
   build(variation, rng) {
     const colours = distinctColours(rng, 2, variation, RLBENCH_COLOURS.length);
     const blockColour = rng.pick(Array.from({ length: RLBENCH_COLOURS.length }, (_, i) => i).filter((i) => !colours.includes(i)));
@@ -36,6 +37,7 @@ export const putBlockInBowl: TaskDefinition = {
     bodies.push(block('block', 20, colourRgb(blockColour), xy[2][0], xy[2][1], rng.uniform(-0.6, 0.6)));
     const name = colourName(variation);
     return {
+      slots: { colour: name },
       scene: { bodies },
       goals: [`put the block in the ${name} bowl`, `drop the block into the ${name} bowl`, `place the cube inside the ${name} bowl`],
       success: (world) => {

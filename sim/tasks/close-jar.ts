@@ -25,6 +25,7 @@ export const closeJar: TaskDefinition = {
   description: 'put the lid on the jar of the named colour (one distractor jar); placing closes it, no screwing',
   variationCount: RLBENCH_COLOURS.length,
   episodeLimit: 25,
+  slotNames: ['colour'],
   build(variation, rng) {
     const colours = distinctColours(rng, 2, variation, RLBENCH_COLOURS.length);
     const xy = samplePositions(rng, 3, 0.13);
@@ -40,6 +41,7 @@ export const closeJar: TaskDefinition = {
     const bodies = [jar('jar', 10, colourRgb(colours[0]), xy[0][0], xy[0][1]), jar('distractor_jar', 11, colourRgb(colours[1]), xy[1][0], xy[1][1]), lid];
     const name = colourName(variation);
     return {
+      slots: { colour: name },
       scene: { bodies },
       goals: [`close the ${name} jar`, `put the lid on the ${name} jar`, `screw on the ${name} jar lid`],
       success: (world) => {

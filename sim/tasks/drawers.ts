@@ -92,11 +92,13 @@ export const openDrawer: TaskDefinition = {
   description: 'open the named drawer (bottom, middle, top) of a cabinet by its handle',
   variationCount: 3,
   episodeLimit: 25,
+  slotNames: ['position'],
   build(variation, rng: Rng) {
     const cab = cabinet(rng.uniform(0.63, 0.67), rng.uniform(-0.1, 0.1), null, 0);
     const drawer = `drawer_${DRAWER_NAMES[variation]}`;
     const label = DRAWER_NAMES[variation];
     return {
+      slots: { position: label },
       scene: { bodies: cab.bodies },
       goals: [`open the ${label} drawer`, `grip the ${label} handle and pull the ${label} drawer open`, `slide the ${label} drawer open`],
       success: (world) => world.jointValue(drawer) > 0.15,
@@ -122,6 +124,7 @@ export const putItemInDrawer: TaskDefinition = {
   description: 'put the block into the open drawer (bottom, middle or top)',
   variationCount: 3,
   episodeLimit: 25,
+  slotNames: ['position'],
   build(variation, rng: Rng) {
     const open = 0.22;
     const side = rng.next() < 0.5 ? 1 : -1;
@@ -130,6 +133,7 @@ export const putItemInDrawer: TaskDefinition = {
     const drawer = `drawer_${DRAWER_NAMES[variation]}`;
     const label = DRAWER_NAMES[variation];
     return {
+      slots: { position: label },
       scene: { bodies: [...cab.bodies, item] },
       goals: [`put the item in the ${label} drawer`, `put the block away in the ${label} drawer`, `place the block in the ${label} drawer`],
       success: (world) => {

@@ -38,6 +38,7 @@ export const pushButtons: TaskDefinition = {
   description: 'push 1-3 coloured buttons in the named order (variation = first colour x count)',
   variationCount: RLBENCH_COLOURS.length * BUTTONS,
   episodeLimit: 25,
+  slotNames: ['colour', 'colours', 'count', 'buttons'],
   build(variation, rng) {
     const first = variation % RLBENCH_COLOURS.length;
     const count = 1 + Math.floor(variation / RLBENCH_COLOURS.length);
@@ -51,6 +52,7 @@ export const pushButtons: TaskDefinition = {
     const down = new Array<boolean>(BUTTONS).fill(false);
     const sequence = names.length === 1 ? `the ${names[0]} button` : names.map((n) => `the ${n} button`).join(', then ');
     return {
+      slots: { colour: names[0], colours: names.join(', then '), count: String(count), buttons: sequence },
       scene: { bodies },
       goals: [`push ${sequence}`, `press ${sequence}`, `push down ${sequence}`],
       monitor: (world) => {

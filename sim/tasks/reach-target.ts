@@ -11,12 +11,14 @@ export const reachTarget: TaskDefinition = {
   description: 'move the gripper into the sphere of the named colour (two distractor spheres)',
   variationCount: RLBENCH_COLOURS.length,
   episodeLimit: 25,
+  slotNames: ['colour'],
   build(variation, rng) {
     const colours = distinctColours(rng, 3, variation, RLBENCH_COLOURS.length);
     const xy = samplePositions(rng, 3, 0.12);
     const bodies = colours.map((c, i) => targetSphere(i === 0 ? 'target' : `distractor${i}`, 10 + i, colourRgb(c), [xy[i][0], xy[i][1], rng.uniform(0.08, 0.3)], RADIUS));
     const name = colourName(variation);
     return {
+      slots: { colour: name },
       scene: { bodies },
       goals: [`reach the ${name} target`, `touch the ${name} ball with the panda gripper`, `reach the ${name} sphere`],
       success: (world) => {

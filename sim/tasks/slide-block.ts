@@ -15,6 +15,7 @@ export const slideBlockToColorTarget: TaskDefinition = {
   description: 'push the slab onto the target area of the named colour (four coloured areas)',
   variationCount: RLBENCH_COLOURS.length,
   episodeLimit: 25,
+  slotNames: ['colour'],
   build(variation, rng) {
     const others = rng.shuffle(Array.from({ length: RLBENCH_COLOURS.length }, (_, i) => i).filter((i) => i !== variation));
     const colours = [variation, ...others.slice(0, 3)];
@@ -38,6 +39,7 @@ export const slideBlockToColorTarget: TaskDefinition = {
     };
     const name = colourName(variation);
     return {
+      slots: { colour: name },
       scene: { bodies: [...areas, slab] },
       goals: [`slide the block to the ${name} target`, `push the block onto the ${name} square`, `slide the block until it is on top of the ${name} plane`],
       success: (world) => {

@@ -32,6 +32,7 @@ export const stackBlocks: TaskDefinition = {
   description: 'stack 2-4 blocks of the named colour on the green area (distractor blocks of another colour)',
   variationCount: RLBENCH_COLOURS.length * COUNTS.length,
   episodeLimit: 25,
+  slotNames: ['colour', 'count'],
   build(variation, rng) {
     let colour = variation % RLBENCH_COLOURS.length;
     if (colour === GREEN) colour = 2; // lime instead: green is the target area's colour
@@ -63,6 +64,7 @@ export const stackBlocks: TaskDefinition = {
       return height;
     };
     return {
+      slots: { colour: name, count: String(count) },
       scene: { bodies },
       goals: [
         `stack ${count} ${name} blocks`,

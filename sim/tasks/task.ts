@@ -21,6 +21,11 @@ export interface TaskInstance {
   scene: SceneSpec;
   /** Every phrasing of the goal; an episode uses one of them. */
   goals: string[];
+  /**
+   * What the goal names, by placeholder (`colour`: 'red', `count`: '3', ...): what a paraphrase
+   * of the goal is filled with. The keys are the definition's `slotNames`.
+   */
+  slots: Record<string, string>;
   /** Called after every physics step, for tasks whose success depends on history (button order). */
   monitor?(world: TaskWorldView): void;
   /** Checked from the physics state after every agent step. */
@@ -36,6 +41,8 @@ export interface TaskDefinition {
   variationCount: number;
   /** Agent actions allowed per episode. */
   episodeLimit: number;
+  /** The placeholders every instance's `slots` fills (what a paraphrased goal may name). */
+  slotNames: readonly string[];
   /** Builds an episode; `rng` draws the layout (positions, distractors), `variation` the goal. */
   build(variation: number, rng: Rng): TaskInstance;
 }

@@ -41,6 +41,7 @@ export const turnTap: TaskDefinition = {
   description: 'turn the left or right tap a quarter turn by pushing its lever',
   variationCount: 2,
   episodeLimit: 25,
+  slotNames: ['side'],
   build(variation, rng) {
     const x = rng.uniform(0.45, 0.55);
     const spread = rng.uniform(0.12, 0.16);
@@ -49,6 +50,7 @@ export const turnTap: TaskDefinition = {
     const side = SIDES[variation];
     const lever = `${side}_tap`;
     return {
+      slots: { side },
       scene: { bodies },
       goals: [`turn the ${side} tap`, `rotate the ${side} tap`, `turn on the water with the ${side} handle`],
       success: (world) => world.jointValue(lever) > TURNED_RAD,

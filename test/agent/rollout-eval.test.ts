@@ -124,6 +124,62 @@ describe('evaluate', () => {
     const pictures = json.episodes.filter((e) => e.picture);
     expect(pictures).toHaveLength(4);
     for (const e of pictures) expect((await stat(e.picture!)).size).toBeGreaterThan(1000);
+    expect(json.goalSets).toEqual(['template']);
+    expect(md).not.toMatch(/Paraphrased/);
+  });
+
+  it('with paraphrases, runs each episode again per paraphrase on the same seed and reports a table per goal set', async () => {
+    const out = join(dir, 'eval-goals');
+    const seen: string[] = [];
+    const expert = new ExpertPolicy(env);
+    // Succeeds with every goal but those that say "globe": the tables must tell the sets apart.
+    const policy: Policy = {
+      act: async (o, goal) => {
+        if (o.step === 0) seen.push(goal);
+        return goal.includes('globe') ? stayPolicy.act(o, goal) : expert.act(o);
+      },
+    };
+    const paraphrases = { source: 'test-goals.json', tasks: { reach_target: ['touch the {colour} orb', 'go to the {colour} globe'], turn_tap: ['twist the {side} faucet'] } };
+    const episodes: string[] = [];
+    const report = await evaluate(env, policy, {
+      tasks: ['reach_target', 'turn_tap'],
+      episodes: 1,
+      seeds: [7],
+      outDir: out,
+      picturesPerTask: 1,
+      paraphrases,
+      onEpisode: (e, done, total) => episodes.push(`${done}/${total} ${e.task} ${e.goalSet}`),
+    });
+    expect(episodes).toEqual(['1/5 reach_target template', '2/5 reach_target paraphrase 1', '3/5 reach_target paraphrase 2', '4/5 turn_tap template', '5/5 turn_tap paraphrase 1']);
+    const colour = (await env.reset({ task: 'reach_target', seed: 700000 })).slots?.colour;
+    const side = (await env.reset({ task: 'turn_tap', seed: 700000 })).slots?.side;
+    expect(seen.slice(1)).toEqual([`touch the ${colour} orb`, `go to the ${colour} globe`, seen[3], `twist the ${side} faucet`]);
+    expect(seen[0]).toContain(colour);
+    expect(report.episodes.map((e) => e.seed)).toEqual([700000, 700000, 700000, 700000, 700000]);
+    expect(report.goalSets).toEqual(['template', 'paraphrase 1', 'paraphrase 2']);
+    expect(report.tasks.map((t) => t.mean)).toEqual([1, 1]);
+    expect(report.tasks[0].byGoalSet).toMatchObject({ template: { mean: 1 }, 'paraphrase 1': { mean: 1 }, 'paraphrase 2': { mean: 0, bySeed: [0] } });
+    expect(Object.keys(report.tasks[1].byGoalSet!)).toEqual(['template', 'paraphrase 1']);
+    expect(report.meanByGoalSet).toEqual({ template: 1, 'paraphrase 1': 1, 'paraphrase 2': 0 });
+    const json = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as EvaluationReport;
+    expect(json.tasks).toEqual(report.tasks);
+    expect(json.paraphraseSource).toBe('test-goals.json');
+    const md = await readFile(join(out, 'results.md'), 'utf8');
+    expect(md).toBe(reportMarkdown(json));
+    expect(md).toContain("## Template goals (the environment's)");
+    expect(md).toContain('| reach_target | 100.0 ± 0.0 | 100.0 |');
+    expect(md).toContain('## Paraphrased goals (test-goals.json)');
+    expect(md).toContain('| task | template | paraphrase 1 | paraphrase 2 |');
+    expect(md).toContain('| reach_target | 100.0 | 100.0 | 0.0 |');
+    expect(md).toContain('| turn_tap | 100.0 | 100.0 | – |');
+    expect(md).toContain('| **mean** | **100.0** | **100.0** | **0.0** |');
+    expect(md).toContain(`| reach_target | touch the ${colour} orb → touch the ${colour} ball(orb) | go to the ${colour} globe → go to the ${colour} ball(globe) |`);
+    expect(json.episodes.filter((e) => e.picture).map((e) => e.picture!.replace(out, ''))).toEqual(
+      ['template', 'paraphrase1', 'paraphrase2'].map((s) => join('/pictures', `reach_target-seed700000${s === 'template' ? '' : `-${s}`}.png`)).concat(
+        ['template', 'paraphrase1'].map((s) => join('/pictures', `turn_tap-seed700000${s === 'template' ? '' : `-${s}`}.png`)),
+      ),
+    );
+    await expect(evaluate(env, policy, { tasks: ['close_jar'], episodes: 1, seeds: [7], paraphrases })).rejects.toThrow(/paraphrases: test-goals.json has no paraphrase of close_jar/);
   });
 
   it('spreads per-block rates into mean and std', async () => {
