@@ -7,19 +7,18 @@ import { Topic, type RosLike } from '../../bridge/roslib.js';
 import { callService, openRos } from './helpers.js';
 
 /**
- * The documented message types are what the server sends: the README's `.msg` definitions equal
- * the registry every message is checked against, the topic and service tables of the README and
- * docs/bridge.md equal what a running server lists, and with `checkOutgoing` every publication
+ * The documented message types are what the server sends: docs/bridge.md's `.msg` definitions
+ * equal the registry every message is checked against, its topic and service tables equal what a
+ * running server lists, and with `checkOutgoing` every publication
  * of a run that resets, steps, takes a command and runs the agent matches its type.
  */
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const bridgeDoc = readFileSync(new URL('../../docs/bridge.md', import.meta.url), 'utf8');
 const CAMERAS = ['front', 'left_shoulder', 'right_shoulder', 'wrist'];
 
-/** `# peract_msgs/X` sections of the README's .msg block: field lines, `---` between request and response. */
+/** `# peract_msgs/X` sections of docs/bridge.md's .msg block: field lines, `---` between request and response. */
 function documentedTypes(): Map<string, string[]> {
-  const block = readme.slice(readme.indexOf('# peract_msgs/GripperState'));
+  const block = bridgeDoc.slice(bridgeDoc.indexOf('# peract_msgs/GripperState'));
   const text = block.slice(0, block.indexOf('```'));
   const out = new Map<string, string[]>();
   let current: string[] = [];
@@ -33,9 +32,9 @@ function documentedTypes(): Map<string, string[]> {
   return out;
 }
 
-/** Rows of the markdown table under `| HEADER | Type |`: each name in the first cell -> the type. */
-function table(markdown: string, header: string): Map<string, string> {
-  const start = markdown.indexOf(`| ${header} | Type |`);
+/** Rows of the (last, with `last`) markdown table under `| HEADER | Type |`: each name in the first cell -> the type. */
+function table(markdown: string, header: string, last = false): Map<string, string> {
+  const start = last ? markdown.lastIndexOf(`| ${header} | Type |`) : markdown.indexOf(`| ${header} | Type |`);
   expect(start, `a "${header}" table`).toBeGreaterThanOrEqual(0);
   const rows = markdown.slice(start).split('\n').slice(2);
   const out = new Map<string, string>();
@@ -66,7 +65,7 @@ afterAll(async () => {
 });
 
 describe('the documented message types are what the server sends', () => {
-  it("the README's peract_msgs definitions equal the registry", () => {
+  it("docs/bridge.md's peract_msgs definitions equal the registry", () => {
     const docs = documentedTypes();
     expect([...docs.keys()].sort()).toEqual(['peract_msgs/Act', 'peract_msgs/Command', 'peract_msgs/Execute', 'peract_msgs/GripperState', 'peract_msgs/PolicyOutput', 'peract_msgs/Reset', 'peract_msgs/StepResult']);
     const line = (f: { name: string; type: string }) => `${f.type} ${f.name}`;
@@ -81,17 +80,17 @@ describe('the documented message types are what the server sends', () => {
     }
   });
 
-  it('the topic and service tables (README and docs/bridge.md) equal what the server lists', async () => {
+  it("docs/bridge.md's topic and service tables equal what the server lists", async () => {
     const topics = await callService(ros, '/rosapi/topics', 'rosapi/Topics', {});
     const served = new Map((topics.topics as string[]).map((t, i) => [t, (topics.types as string[])[i]]));
     expect(table(bridgeDoc, 'Topic')).toEqual(served);
-    expect(table(readme, 'Topic')).toEqual(served);
+    expect(table(bridgeDoc, 'Topic', true)).toEqual(served);
     const services = await callService(ros, '/rosapi/services', 'rosapi/Services', {});
     const types = await Promise.all((services.services as string[]).map(async (s) => [s, String((await callService(ros, '/rosapi/service_type', 'rosapi/ServiceType', { service: s })).type)] as const));
     const servedServices = new Map(types);
-    expect(table(bridgeDoc, 'Service')).toEqual(servedServices);
-    // The README lists the robot's services and rosapi's topic listing.
-    for (const [name, type] of table(readme, 'Service')) expect(servedServices.get(name), name).toBe(type);
+    expect(table(bridgeDoc, 'Service', true)).toEqual(servedServices);
+    // The usage table lists the robot's services and rosapi's topic listing.
+    for (const [name, type] of table(bridgeDoc, 'Service')) expect(servedServices.get(name), name).toBe(type);
   });
 
   it('every publication of a run matches its documented type', async () => {
