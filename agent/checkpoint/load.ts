@@ -73,6 +73,7 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
     tokenizer: n.tokenizer ?? (stored.tokenizer.kind as TokenizerKind),
     levels: n.levels ?? 1,
     fineCubeMetres: n.fineCubeMetres ?? 0,
+    localHead: n.localHead ?? false,
   };
   const config: CheckpointConfig = { ...stored, network };
   try {

@@ -129,7 +129,7 @@ function buildRecord(payload: CheckpointPayload): Omit<CheckpointConfig, 'files'
   // validateConfig above resolved every optional network field.
   const record = {
     ...parsed.data,
-    network: { ...parsed.data.network, axisLogits: network.axisLogits, tokenizer: network.tokenizer, languageGrounding: network.languageGrounding, surfaceHeight: network.surfaceHeight, levels: network.levels, fineCubeMetres: network.fineCubeMetres },
+    network: { ...parsed.data.network, axisLogits: network.axisLogits, tokenizer: network.tokenizer, languageGrounding: network.languageGrounding, surfaceHeight: network.surfaceHeight, levels: network.levels, fineCubeMetres: network.fineCubeMetres, localHead: network.localHead },
   };
   const inconsistent = consistencyProblem(record);
   if (inconsistent) throw invalidArgument(`payload.${inconsistent.field}`, inconsistent.problem);

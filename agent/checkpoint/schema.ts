@@ -53,6 +53,7 @@ export const networkConfigSchema = z.strictObject({
   surfaceHeight: z.boolean().optional(),
   levels: z.number().int().min(1).max(2).optional(),
   fineCubeMetres: finite.optional(),
+  localHead: z.boolean().optional(),
 });
 
 export const fileRecordSchema = z.strictObject({ bytes: nonNegativeInt, sha256 });

@@ -64,7 +64,7 @@ export function expectedParameterShapes(config: NetworkConfig): Map<string, numb
     add('grounding.token', [1, D]);
     add('grounding.mix', [2]);
   }
-  linear('head.dense0', s.headInputDim, c.headHidden[0]);
+  linear('head.dense0', s.headDenseInputDim, c.headHidden[0]);
   linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   linear('head.out', c.headHidden[1], s.outputLogits);
   if (c.levels > 1) add('level', [c.levels, D]);

@@ -71,6 +71,13 @@ export interface NetworkConfig {
   levels: number;
   /** Side of the fine level's cube in metres (levels 2); 0 with one level. */
   fineCubeMetres: number;
+  /**
+   * The rotation / gripper / collision head also reads the decoded token of the patch that holds
+   * the chosen voxel (in training the demonstrated one, when acting the translation's argmax),
+   * not only features pooled over the whole grid: an object's yaw is a local feature.
+   * Checkpoints written before it existed load with false.
+   */
+  localHead: boolean;
 }
 
 export type PresetName = 'peract' | 'cpu' | 'c2f';
@@ -149,6 +156,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     surfaceHeight: true,
     levels: 1,
     fineCubeMetres: 0,
+    localHead: false,
   },
   cpu: {
     gridSize: 48,
@@ -179,6 +187,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     surfaceHeight: true,
     levels: 1,
     fineCubeMetres: 0,
+    localHead: false,
   },
   c2f: {
     gridSize: 20,
@@ -209,6 +218,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
     surfaceHeight: true,
     levels: 2,
     fineCubeMetres: 0.12,
+    localHead: true,
   },
 };
 
@@ -241,6 +251,7 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   if (typeof config.surfaceHeight !== 'boolean') throw invalidArgument('config.surfaceHeight', `must be a boolean, got ${String(config.surfaceHeight)}`);
   const vocab = vocabSizeOf(checkTokenizerKind(config.tokenizer, 'config.tokenizer'));
   if (config.vocabSize !== vocab) throw invalidArgument('config.vocabSize', `must be ${vocab} for tokenizer ${config.tokenizer}, got ${config.vocabSize}`);
+  if (typeof config.localHead !== 'boolean') throw invalidArgument('config.localHead', `must be a boolean, got ${String(config.localHead)}`);
   if (config.levels !== 1 && config.levels !== 2) throw invalidArgument('config.levels', `must be 1 or 2, got ${String(config.levels)}`);
   assertFiniteNumber(config.fineCubeMetres, 'config.fineCubeMetres');
   if (config.levels === 2 ? !(config.fineCubeMetres > 0) : config.fineCubeMetres !== 0) {
@@ -278,6 +289,8 @@ export function derivedSizes(config: NetworkConfig): {
   numVoxels: number;
   voxelChannels: number;
   headInputDim: number;
+  /** Width of the head's first layer input: the pooled features, plus a token with localHead. */
+  headDenseInputDim: number;
   outputLogits: number;
 } {
   const patchesPerAxis = config.gridSize / config.patchSize;
@@ -290,6 +303,7 @@ export function derivedSizes(config: NetworkConfig): {
     numVoxels: config.gridSize ** 3,
     voxelChannels: config.voxelFeatureDim > 0 ? config.voxelFeatureDim : config.inputChannels,
     headInputDim: 4 * config.voxelTokenDim + 4 * tokenDim,
+    headDenseInputDim: 4 * config.voxelTokenDim + 4 * tokenDim + (config.localHead ? tokenDim : 0),
     outputLogits: 3 * config.rotationBins + 2 + 2,
   };
 }

@@ -56,6 +56,11 @@ export interface NetworkInput {
    * when config.levels > 1. A learned row per level is added to every token of the item.
    */
   level?: tf.Tensor;
+  /**
+   * [B] int32 flat voxel index whose patch token the head reads (config.localHead); training
+   * passes the demonstrated voxel. Default: the argmax of the translation logits.
+   */
+  headVoxel?: tf.Tensor;
 }
 
 export interface NetworkOutput {
@@ -109,7 +114,7 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
     b.add('grounding.token', [1, D], { kind: 'normal', std: 0.02 });
     b.add('grounding.mix', [2], { kind: 'ones' });
   }
-  b.linear('head.dense0', s.headInputDim, c.headHidden[0]);
+  b.linear('head.dense0', s.headDenseInputDim, c.headHidden[0]);
   b.linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   b.linear('head.out', c.headHidden[1], s.outputLogits);
   // Last, so adding it left every other weight's random draw as it was.
@@ -364,6 +369,11 @@ export function validateInput(config: NetworkConfig, input: NetworkInput): numbe
     want('input.level', input.level, [B]);
     if (input.level.dtype !== 'int32') throw invalidArgument('input.level', `must be int32, got ${input.level.dtype}`);
   }
+  if (input.headVoxel !== undefined) {
+    if (!(input.headVoxel instanceof tf.Tensor)) throw invalidArgument('input.headVoxel', 'must be a tf.Tensor');
+    want('input.headVoxel', input.headVoxel, [B]);
+    if (input.headVoxel.dtype !== 'int32') throw invalidArgument('input.headVoxel', `must be int32, got ${input.headVoxel.dtype}`);
+  }
   if (input.surfaceHeights !== undefined) {
     if (!(input.surfaceHeights instanceof tf.Tensor)) throw invalidArgument('input.surfaceHeights', 'must be a tf.Tensor');
     want('input.surfaceHeights', input.surfaceHeights, [B, V ** 3]);
@@ -488,7 +498,21 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
     const heights = input.surfaceHeights ?? surfaceHeightClasses(tf.reshape(input.voxels, [B * s.numVoxels, c.inputChannels]) as tf.Tensor2D, B, V);
     translation = tf.add(grounded, surfaceHeightLogits(net, heights, features, B));
   }
-  const h0 = leakyRelu(dense(p, 'head.dense0', features), c.leakySlope);
+  let headInput = features;
+  if (c.localHead) {
+    // The decoded token of the patch holding the chosen voxel, as a one-hot weighted sum (a
+    // gather's gradient does not exist on wasm).
+    const local = tf.tidy(() => {
+      const voxel = (input.headVoxel ?? tf.argMax(translation, 1)) as tf.Tensor1D;
+      const P = V / c.patchSize;
+      const axis = (flat: tf.Tensor, stride: number): tf.Tensor => tf.floorDiv(tf.mod(tf.floorDiv(flat, stride), V), c.patchSize);
+      const patch = tf.add(tf.mul(tf.add(tf.mul(axis(voxel, V * V), P), axis(voxel, V)), P), axis(voxel, 1));
+      const select = tf.cast(tf.oneHot(tf.cast(patch, 'int32') as tf.Tensor1D, T), 'float32');
+      return tf.sum(tf.mul(tf.reshape(u, [B, T, D]), tf.reshape(select, [B, T, 1])), 1);
+    });
+    headInput = tf.concat([features, local], 1) as tf.Tensor2D;
+  }
+  const h0 = leakyRelu(dense(p, 'head.dense0', headInput), c.leakySlope);
   const h1 = leakyRelu(dense(p, 'head.dense1', h0), c.leakySlope);
   const out = dense(p, 'head.out', h1);
   const R = c.rotationBins;

@@ -31,7 +31,9 @@ export async function computeGradients(net: PeractNetwork, batch: TrainingBatch,
   const vars = names.map((n) => net.params.get(n) as tf.Variable);
   let parts: tf.Tensor1D | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const l = loss(forward(net, batch.input, { training: true }), batch.targets, lossOptions);
+    // The local head reads the demonstrated voxel's patch in training (teacher forcing).
+    const input = net.config.localHead ? { ...batch.input, headVoxel: batch.targets.translation } : batch.input;
+    const l = loss(forward(net, input, { training: true }), batch.targets, lossOptions);
     parts = tf.keep(tf.stack([l.total, l.translation, l.rotation, l.gripper, l.collision]) as tf.Tensor1D);
     return l.total;
   }, vars);

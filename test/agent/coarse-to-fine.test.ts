@@ -97,6 +97,29 @@ describe('coarse-to-fine network and loss', () => {
     }
   });
 
+  it('reads the chosen voxel\'s patch token in the head: the translation argmax by default, the given voxel in training', () => {
+    const config = resolveConfig('c2f', TINY);
+    expect(config.localHead).toBe(true);
+    const net = createNetwork(config, 2);
+    try {
+      tf.tidy(() => {
+        const x = syntheticInput(config, 2, 7);
+        const free = forward(net, x);
+        const argmax = tf.argMax(free.translation, 1) as tf.Tensor1D;
+        const forced = forward(net, { ...x, headVoxel: argmax });
+        expect(forced.rotation.arraySync()).toEqual(free.rotation.arraySync());
+        // Another voxel in another patch: the same translation, another head output.
+        const other = tf.sub(tf.scalar(config.gridSize ** 3 - 1, 'int32'), argmax) as tf.Tensor1D;
+        const moved = forward(net, { ...x, headVoxel: other });
+        expect(moved.translation.arraySync()).toEqual(free.translation.arraySync());
+        expect(moved.rotation.arraySync()).not.toEqual(free.rotation.arraySync());
+        expect(() => forward(net, { ...x, headVoxel: tf.tensor1d([0], 'int32') })).toThrow(/input\.headVoxel/);
+      });
+    } finally {
+      disposeNetwork(net);
+    }
+  });
+
   it('weighs the rotation, gripper and collision losses by item (the coarse items weigh 0)', () => {
     const config = resolveConfig('c2f', TINY);
     const net = createNetwork(config, 1);
@@ -176,9 +199,9 @@ describe('coarse-to-fine training and acting', () => {
         const xs = act.topVoxels.map((t) => t.positionMetres[a]);
         expect(Math.max(...xs) - Math.min(...xs)).toBeLessThan(0.12);
       }
-      // Asked to avoid its answer, it moves by more than a coarse voxel's reach on some axis.
+      // Asked to avoid its answer, it picks a fine voxel more than a coarse voxel's reach away on some axis.
       const again = await policy.act(observation, goal, { avoidPositionsMetres: [act.action.positionMetres] });
-      expect(again.action.positionMetres.some((p, a) => Math.abs(p - act.action.positionMetres[a]) > coarseRes[a] - 1e-9)).toBe(true);
+      expect(again.topVoxels[0].positionMetres.some((p, a) => Math.abs(p - act.action.positionMetres[a]) > coarseRes[a])).toBe(true);
       await expect(policy.actOnInput(policy.encoder.encode(observation, goal))).rejects.toThrow(/coarse-to-fine/);
     } finally {
       await env.close();
