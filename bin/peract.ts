@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
+import { packageVersion } from './package-root.js';
 
 const program = new Command();
 program
   .name('peract')
   .description('PerAct-style language-conditioned manipulation: perception, agent, simulator, bridge')
-  .version('0.1.0')
+  .version(packageVersion())
   .showHelpAfterError()
   // Commander's own parse errors exit 1 by default; scripts get 2 for bad arguments, 0 for help.
   .exitOverride();

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { loadPolicy, rollout, selectBackend, writeRolloutPng } from '../../agent/index.js';
 import { SimEnv } from '../../sim/index.js';
 import { backendOption, intOption, NO_SUB_VOXEL_FLAG, ON_REFUSAL_FLAG, parseTasks, refusalOption } from './options.js';
+import { SHIPPED_MODEL } from './start.js';
 
 export function registerAct(program: Command): void {
   program
     .command('act')
     .description('run one simulated episode with a goal typed by the user')
-    .requiredOption('--checkpoint <run>', 'run folder or checkpoint folder')
+    .option('--checkpoint <run>', 'run folder or checkpoint folder', SHIPPED_MODEL)
     .option(...NO_SUB_VOXEL_FLAG)
     .requiredOption('--task <name>', 'the scene to load')
     .option('--goal <text>', 'the language goal (default: the task\'s own goal)')

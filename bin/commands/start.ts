@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadPolicy, rollout, selectBackend, writeRolloutPng } from '../../agent/index.js';
 import { episodeSeed } from '../../core/index.js';
 import { SimEnv, TASK_NAMES } from '../../sim/index.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { backendOption, intOption, ON_REFUSAL_FLAG, refusalOption } from './options.js';
 
-/** The model committed with the repository (trained by the commands in the README). */
-export const SHIPPED_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'peract-cpu');
+/** The model committed with the repository and shipped in the package (trained by the commands in the README). */
+export const SHIPPED_MODEL = join(PACKAGE_ROOT, 'models', 'peract-cpu');
 /** Seed block of the main job's episodes: disjoint from the demos' (block 0) and the README's evaluation blocks. */
 const START_SEED_BLOCK = 4242;
 
