@@ -4,12 +4,13 @@
  * `PERACT_BACKEND` or the argument forces one; a forced backend that cannot start throws
  * BACKEND_UNAVAILABLE with the reason, an unforced one falls through to the next.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PeractError, invalidArgument } from '../core/index.js';
+import './tf-setup.js'; // the cpu backend and the gradients training needs
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument } from '../core/index.js';
 import { PROPRIO_DIM, type BatchArrays } from './samples.js';
 import type { AgentSpec } from './spec.js';

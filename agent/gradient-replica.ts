@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, PeractError, type PeractErrorCode } from '../core/index.js';
 import type { BackendName } from './backend.js';
 import { sliceBatch, toTensors } from './batch-tensors.js';

@@ -3,7 +3,7 @@
  * gradients of its share of each batch with the weights the trainer sends (gradient-replica.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../core/index.js';
 import { selectBackend, type BackendName } from './backend.js';
 import { toTensors } from './batch-tensors.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ActOptions, Observation, Policy, PolicyOutput, VoxelScore } from '../core/index.js';
 import { invalidArgument } from '../core/index.js';
 import { backProject, voxelCentre, voxelResolution, type ActionCodec } from '../perception/index.js';

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { formatSeedRanges, invalidArgument, PeractError, Rng, sha256Hex, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
 import type { SceneBounds } from '../perception/index.js';
 import { selectBackend, type BackendName } from './backend.js';

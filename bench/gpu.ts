@@ -16,7 +16,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { datasetAccuracy, loadPolicy, selectBackend, type PeractPolicy, type SampleInput } from '../agent/index.js';
 import {
   createNetwork,

@@ -4,7 +4,7 @@
  * `peract` preset inference (batch 1, a couple of runs), and the matMul-gradient pitfall that
  * shaped agent/network/ops.ts as a ratio.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../agent/backend.js';
 import {
   Optimizer,

@@ -2,7 +2,7 @@
  * Seeded synthetic network inputs and targets for the network benchmarks: about 5 % occupied
  * voxels, like a tabletop scene. Shared by network.bench.ts and the GPU entry point (gpu.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { forward, type ActionTargets, type NetworkConfig, type NetworkInput, type PeractNetwork } from '../agent/network/index.js';
 import { Rng } from '../core/index.js';
 import type { BatchArrays } from '../agent/samples.js';

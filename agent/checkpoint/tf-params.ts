@@ -2,7 +2,7 @@
  * The only tfjs-facing part of checkpoints: tf.Variables <-> plain tensors. Everything else in
  * this folder works on plain Float32Arrays.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument } from '../../core/index.js';
 import type { Optimizer } from '../network/index.js';
 import { summarise } from './check.js';

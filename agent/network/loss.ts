@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument } from '../../core/index.js';
 import type { NetworkOutput } from './model.js';
 

@@ -17,7 +17,7 @@
  *   voxel below it (a class 0..SURFACE_HEIGHT_MAX + 1); translation += Linear(head features)[h].
  * All matMuls are 2-D (ops.ts), all tensors rank <= 4 except the 5-D input's reshape.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { PeractError, Rng, assertPositiveInteger, invalidArgument } from '../../core/index.js';
 import { CHANNEL } from '../../perception/index.js';
 import { attention, type AttentionWeights } from './attention.js';

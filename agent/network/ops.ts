@@ -6,7 +6,7 @@
  * transposeB=true, 18 ms with an explicit tf.transpose; transposeA: 64 ms vs 6.5 ms explicit.
  * tf.matMul's own gradient uses the transposed forms, so it would be ~10x slower.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Gradients of y = a b with untransposed 2-D matMuls only, transposing whichever operands are

@@ -3,7 +3,7 @@
  * moments) lives in tf.Variables under the parameter's name + `.m` / `.v`, so a checkpoint
  * can save it next to the weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { assertFiniteNumber, invalidArgument } from '../../core/index.js';
 import type { ParamMap } from './params.js';
 

@@ -3,7 +3,7 @@
  * so a checkpoint writer can save and load them by name. The tf.Variable's own name is left
  * to tfjs (it must be unique per process; two networks may coexist).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/index.js';
 
 export type ParamMap = Map<string, tf.Variable>;

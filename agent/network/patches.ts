@@ -7,7 +7,7 @@
  * Index x = X*p + a (likewise y = Y*p + b, z = Z*p + c). The grid [B, V, V, V, C] read in
  * memory order is [B, X, a, Y, b, Z, c, C]; tokens come out as [B*X*Y*Z, a*b*c*C].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { matMul2d } from './ops.js';
 
 /** features [B*V^3, C] in [x][y][z] order -> [B*P^3, p^3*C], token order [X][Y][Z]. */

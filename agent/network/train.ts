@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { loss, type ActionTargets, type LossOptions } from './loss.js';
 import { forward, type NetworkInput, type PeractNetwork } from './model.js';
 import type { Optimizer } from './optimizer.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpec, GradientReplicas, selectBackend, toTensors, type BatchArrays } from '../../agent/index.js';
 import { createNetwork, Optimizer, resolveConfig, SURFACE_HEIGHT_MAX, trainStep, type NetworkConfig } from '../../agent/network/index.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../agent/backend.js';
 import { circularGaussianTargets, crossEntropy, gaussianTargets, learningRateAt, loss, type LearningRateSchedule, type NetworkOutput } from '../../agent/network/index.js';
