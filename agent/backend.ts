@@ -115,7 +115,8 @@ async function tryWasm(): Promise<Attempt> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!wasmPathsSet) {
       // In Node the .wasm binaries are read from disk: the package's dist/ folder, or, in a bundle
-      // (../shared/gpu/pack copies them next to it), the bundle's own folder.
+      // (a single-file bundle for a bare GPU machine, with the .wasm files copied next to it), the
+      // bundle's own folder.
       const here = dirname(fileURLToPath(import.meta.url));
       const dist = existsSync(join(here, 'tfjs-backend-wasm.wasm')) ? here : join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
       wasm.setWasmPaths(`${dist}/`);
