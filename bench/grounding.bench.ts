@@ -15,7 +15,7 @@ const EPISODES = 30;
 const NEAR_METRES = 0.03;
 
 async function namedSphere(): Promise<Figure[]> {
-  const checkpoint = process.env.PERACT_CHECKPOINT ?? 'models/peract-cpu';
+  const checkpoint = process.env.PERACT_CHECKPOINT ?? 'models/peract-c2f';
   const backend = (await selectBackend('wasm')).name;
   const { policy } = await loadPolicy(checkpoint);
   const slotNames = Object.fromEntries(TASKS.map((t) => [t.name, t.slotNames]));

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { writeTrainingCurvePng } from '../agent/index.js';
 import { invalidArgument } from '../core/index.js';
@@ -82,7 +82,7 @@ for (const [i, p] of picks.entries()) {
   process.stdout.write(`${JSON.stringify({ name: `learning-curve/${o.run}/${minutes[i]}min`, median: 100 * point.mean, unit: 'percent', step: p.step, savedAtMinutes: +p.minutes.toFixed(1), seeds: o.seeds, episodes, perTask: point.perTask })}\n`);
 }
 const png = o.png ?? join(curveDir, 'success.png');
-const series = [{ name: `${o.run} mean success`, points: points.map((p) => [p.minutes, 100 * p.mean] as [number, number]) }];
+const series = [{ name: basename(o.run), points: points.map((p) => [p.minutes, 100 * p.mean] as [number, number]) }];
 if (o.reference) {
   const [name, list] = o.reference.split(':');
   const refPoints = (list ?? '').split(',').map((pair) => pair.split('=').map(Number) as [number, number]);
@@ -92,7 +92,7 @@ if (o.reference) {
   series.push({ name, points: refPoints });
 }
 await writeTrainingCurvePng(png, series, {
-  title: `success over ${episodes} episodes a task (seed blocks ${o.seeds}) against training minutes`,
+  title: `mean success, seed blocks ${o.seeds}`,
   yLabel: 'success %',
   xLabel: 'training minutes',
   yRange: [0, 100],

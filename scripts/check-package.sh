@@ -66,7 +66,7 @@ try {
     new Promise((_, reject) => setTimeout(() => reject(new Error('no ready line in 120 s')), 120_000)),
   ]);
   const info = JSON.parse(first);
-  if (!String(info.agent).endsWith('models/peract-cpu')) throw new Error(`serve loaded ${info.agent}, not the shipped model`);
+  if (!String(info.agent).endsWith('models/peract-c2f')) throw new Error(`serve loaded ${info.agent}, not the shipped model`);
   console.log(`serve: ${info.rosbridge}, agent ${info.agent.replace(process.cwd(), '.')} on ${info.backend}`);
   for (const path of ['/', '/viewer/viewer.js', '/viewer/viewer.css', '/vendor/three/build/three.module.js', '/vendor/roslib/dist/RosLib.js']) {
     const res = await fetch(new URL(path, info.viewer));

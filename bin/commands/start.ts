@@ -8,7 +8,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { backendOption, intOption, ON_REFUSAL_FLAG, refusalOption } from './options.js';
 
 /** The model committed with the repository and shipped in the package (trained by the commands in the README). */
-export const SHIPPED_MODEL = join(PACKAGE_ROOT, 'models', 'peract-cpu');
+export const SHIPPED_MODEL = join(PACKAGE_ROOT, 'models', 'peract-c2f');
 /** Seed block of the main job's episodes: disjoint from the demos' (block 0) and the README's evaluation blocks. */
 const START_SEED_BLOCK = 4242;
 

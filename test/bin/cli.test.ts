@@ -21,7 +21,7 @@ describe('peract CLI', () => {
     const r = peract('start', '--episodes', '2', '--out', out);
     expect(r.stderr).not.toMatch(/peract: \[/);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/agent .*models[/\\]peract-cpu.* on wasm/);
+    expect(r.stdout).toMatch(/agent .*models[/\\]peract-c2f.* on wasm/);
     expect(r.stdout).toMatch(/\[1\/2\] .*: "/);
     expect(r.stdout).toMatch(/summary: \d\/2 episodes succeeded/);
     expect((await readdir(out)).filter((f) => f.endsWith('.png'))).toHaveLength(2);

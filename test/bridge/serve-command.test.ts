@@ -42,7 +42,7 @@ describe('peract serve', () => {
     await withServe(['--task', 'reach_target', '--token', 'tok'], async (info) => {
       expect(info.rosbridge).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
       expect(info).toMatchObject({ task: 'reach_target', token: 'required' });
-      // --checkpoint defaults to the model shipped in models/peract-cpu.
+      // --checkpoint defaults to the model shipped in models/peract-c2f.
       expect(String(info.agent)).toBe(SHIPPED_MODEL);
       const ros = await openRos(String(info.rosbridge), 'tok');
       try {
