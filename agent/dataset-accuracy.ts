@@ -2,6 +2,7 @@ import { invalidArgument } from '../core/index.js';
 import { BatchBuilder } from './data/batch-builder.js';
 import { buildSampleIndex } from './data/sample-index.js';
 import type { PeractPolicy } from './policy.js';
+import { defaultFineJitterMetres } from './spec.js';
 import { evaluateAccuracy, type Accuracy } from './trainer.js';
 
 export interface TaskAccuracy {
@@ -34,10 +35,8 @@ export async function datasetAccuracy(policy: PeractPolicy, options: DatasetAccu
     throw invalidArgument('perTask', `must be an integer >= 1, got ${options.perTask}`);
   }
   const index = await buildSampleIndex(options.data);
-  // Coarse-to-fine: the fine cube is centred on the target plus up to one coarse voxel, as in training.
-  const b = policy.spec.bounds;
-  const fineJitterMetres = policy.spec.fineCubeMetres > 0 ? Math.max(b[3] - b[0], b[4] - b[1], b[5] - b[2]) / policy.spec.gridSize : 0;
-  const builder = new BatchBuilder(index, policy.spec, { enabled: false, fineJitterMetres }, 0);
+  // Coarse-to-fine: the fine cube is centred on the target plus the default training offset.
+  const builder = new BatchBuilder(index, policy.spec, { enabled: false, fineJitterMetres: defaultFineJitterMetres(policy.spec) }, 0);
   const chosen = new Map<string, number[]>();
   for (const [task, ids] of index.byTask) {
     let mine = ids;

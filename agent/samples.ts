@@ -79,11 +79,7 @@ export class SampleEncoder {
 
   /** The codec of the fine level's cube centred on `centreMetres` (same grid size and rotation bins). */
   fineCodec(centreMetres: readonly number[]): ActionCodec {
-    return new ActionCodec({ bounds: this.fineBounds(centreMetres), size: this.spec.gridSize, rotationResolutionDeg: this.spec.rotationResolutionDeg });
-  }
-
-  fineBounds(centreMetres: readonly number[]): SceneBounds {
-    return cubeBounds(centreMetres, this.spec.fineCubeMetres);
+    return new ActionCodec({ bounds: cubeBounds(centreMetres, this.spec.fineCubeMetres), size: this.spec.gridSize, rotationResolutionDeg: this.spec.rotationResolutionDeg });
   }
 
   /**

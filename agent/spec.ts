@@ -53,3 +53,14 @@ export function agentSpec(partial: Partial<AgentSpec> & { gridSize: number }): A
   }
   return spec;
 }
+
+/**
+ * The fine cube's default training offset for a coarse-to-fine agent: one coarse voxel's largest
+ * edge (the fine level learns to correct a coarse choice that is off by that much); 0 for a
+ * single-level agent.
+ */
+export function defaultFineJitterMetres(spec: AgentSpec): number {
+  if (spec.fineCubeMetres === 0) return 0;
+  const b = spec.bounds;
+  return Math.max(b[3] - b[0], b[4] - b[1], b[5] - b[2]) / spec.gridSize;
+}

@@ -22,10 +22,13 @@ const { assertAndGetBroadcastShape, getReductionAxes } = tf.broadcast_util;
 const { getUndoAxesPermutation, expandShapeToKeepDim, computeOutAndReduceShapes } = tf.backend_util;
 const { parseAxisParam, sizeFromShape } = tf.util;
 
-/** The gradient of a broadcasting binary op's input: summed over the broadcast axes, in its shape. */
+/**
+ * The gradient of a broadcasting binary op's input: summed over the broadcast axes, in its shape
+ * (always a new tensor, as tfjs-core's Add and Sub gradients give: never `dy` itself).
+ */
 function unbroadcast(res: tf.Tensor, shape: number[], outShape: number[]): tf.Tensor {
   const reduceAxes = getReductionAxes(shape, outShape);
-  return reduceAxes.length > 0 ? tf.reshape(tf.sum(res, reduceAxes), shape) : res;
+  return tf.reshape(reduceAxes.length > 0 ? tf.sum(res, reduceAxes) : res, shape);
 }
 
 /** Max's gradient: dy where x equals the reduced value (min_max_grad_util.ts). */
@@ -43,11 +46,7 @@ export const GRADIENTS: readonly tf.GradConfig[] = [
       const [a, b] = saved;
       const g = dy as tf.Tensor;
       const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
-      const der = (shape: number[]) => () => {
-        const reduceAxes = getReductionAxes(shape, outShape);
-        return tf.reshape(reduceAxes.length > 0 ? tf.sum(g, reduceAxes) : g, shape);
-      };
-      return { a: der(a.shape), b: der(b.shape) };
+      return { a: () => unbroadcast(g, a.shape, outShape), b: () => unbroadcast(g, b.shape, outShape) };
     },
   },
   {
@@ -170,12 +169,7 @@ export const GRADIENTS: readonly tf.GradConfig[] = [
       const [a, b] = saved;
       const g = dy as tf.Tensor;
       const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
-      const derB = () => {
-        let res = tf.mul(g, tf.cast(a, 'float32'));
-        const reduceAxes = getReductionAxes(b.shape, outShape);
-        if (reduceAxes.length > 0) res = tf.reshape(tf.sum(res, reduceAxes), b.shape);
-        return tf.neg(tf.div(res, tf.cast(tf.square(b), 'float32')));
-      };
+      const derB = () => tf.neg(tf.div(unbroadcast(tf.mul(g, tf.cast(a, 'float32')), b.shape, outShape), tf.cast(tf.square(b), 'float32')));
       return { a: () => unbroadcast(tf.div(g, tf.cast(b, 'float32')), a.shape, outShape), b: derB };
     },
   },
@@ -233,12 +227,7 @@ export const GRADIENTS: readonly tf.GradConfig[] = [
       const [a, b] = saved;
       const g = dy as tf.Tensor;
       const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
-      const der = (shape: number[], sign: 1 | -1) => () => {
-        const reduceAxes = getReductionAxes(shape, outShape);
-        const res = reduceAxes.length > 0 ? tf.sum(g, reduceAxes) : g;
-        return tf.reshape(sign > 0 ? res : tf.neg(res), shape);
-      };
-      return { a: der(a.shape, 1), b: der(b.shape, -1) };
+      return { a: () => unbroadcast(g, a.shape, outShape), b: () => tf.neg(unbroadcast(g, b.shape, outShape)) };
     },
   },
   {

@@ -34,7 +34,7 @@ import {
 import { writeTrainingCurvePng } from './pictures/index.js';
 import { toTensors } from './batch-tensors.js';
 import type { BatchArrays } from './samples.js';
-import { agentSpec, TABLETOP_BOUNDS, type AgentSpec } from './spec.js';
+import { agentSpec, defaultFineJitterMetres, TABLETOP_BOUNDS, type AgentSpec } from './spec.js';
 
 export interface TrainOptions {
   /** Dataset folders (peract demos). */
@@ -286,8 +286,7 @@ function checkOptions(o: TrainOptions): void {
 /** The fine cube's training offset: the option, or one coarse voxel's largest edge; it must leave the target inside the cube. */
 function fineJitterOf(o: TrainOptions, spec: AgentSpec): number {
   if (spec.fineCubeMetres === 0) return 0;
-  const b = spec.bounds;
-  const jitter = o.fineJitterMetres ?? Math.max(b[3] - b[0], b[4] - b[1], b[5] - b[2]) / spec.gridSize;
+  const jitter = o.fineJitterMetres ?? defaultFineJitterMetres(spec);
   const limit = spec.fineCubeMetres / 2 - spec.fineCubeMetres / spec.gridSize;
   if (!(Number.isFinite(jitter) && jitter >= 0 && jitter <= limit)) {
     throw invalidArgument('fineJitterMetres', `must be in [0, ${limit.toFixed(4)}] (half the fine cube less one voxel), got ${jitter}`);

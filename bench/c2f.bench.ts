@@ -4,19 +4,17 @@
  * `peract train --replicas 2` runs), batch 16 samples each (the c2f batch holds 32 items: a
  * coarse and a fine grid per sample), synthetic batches (network only, no data pipeline); and
  * one action on a real simulator observation on one core (back-projection, voxelization at
- * every level, the network's passes, untrained weights).
+ * every level, the network's passes, untrained weights); and how many kernels one training
+ * step on one thread runs (tf.profile), the count that sets a step's cost on wasm.
  */
-import { agentSpec, GradientReplicas, PeractPolicy, selectBackend, type BackendName } from '../agent/index.js';
-import { createNetwork, disposeNetwork, Optimizer, resolveConfig, type PresetName } from '../agent/network/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { agentSpec, GradientReplicas, PeractPolicy, type BackendName } from '../agent/index.js';
+import { createNetwork, disposeNetwork, Optimizer, resolveConfig, trainStep, type PresetName } from '../agent/network/index.js';
 import { SimEnv } from '../sim/index.js';
 import { timeIt, type Benchmark, type Figure } from './harness.js';
-import { syntheticBatchArrays } from './synthetic.js';
+import { benchBackend as backend, syntheticInput, syntheticTargets, syntheticBatchArrays } from './synthetic.js';
 
 const SAMPLES = 16;
-
-async function backend(): Promise<BackendName> {
-  return (await selectBackend(process.env.PERACT_BACKEND ? undefined : 'wasm')).name;
-}
 
 async function trainThroughput(preset: PresetName, name: BackendName): Promise<Figure> {
   const config = resolveConfig(preset);
@@ -51,6 +49,27 @@ async function actLatency(preset: PresetName, name: BackendName): Promise<Figure
   }
 }
 
+/** Kernels one training step of `items` items runs on one thread (tf.profile), and their summed kernel time. */
+async function kernelsPerStep(preset: PresetName, items: number, name: BackendName): Promise<Figure> {
+  const config = resolveConfig(preset);
+  const net = createNetwork(config, 1);
+  const optimizer = new Optimizer({ kind: 'adam' });
+  const batch = { input: syntheticInput(config, items, 3), targets: syntheticTargets(config, items, 4) };
+  const options = { loss: { translationSigmaVoxels: 1, rotationSigmaBins: 1 } };
+  try {
+    await trainStep(net, optimizer, batch, options);
+    const info = await tf.profile(async () => {
+      await trainStep(net, optimizer, batch, options);
+    });
+    const kernelMs = info.kernels.reduce((a, k) => a + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0), 0);
+    return { name: `c2f/train/${preset}/kernels-per-step-b${items}`, median: info.kernels.length, unit: 'count', kernelMs: Math.round(kernelMs), backend: name, note: 'kernels in one training step on one thread' };
+  } finally {
+    tf.dispose([...Object.values(batch.input), ...Object.values(batch.targets)]);
+    optimizer.dispose();
+    disposeNetwork(net);
+  }
+}
+
 export const benchmarks: Benchmark[] = [
   {
     name: 'c2f/train',
@@ -59,6 +78,13 @@ export const benchmarks: Benchmark[] = [
       const cpu = await trainThroughput('cpu', name);
       const c2f = await trainThroughput('c2f', name);
       return [cpu, c2f, { name: 'c2f/train/c2f-over-cpu', median: c2f.median / cpu.median, unit: 'ratio', backend: name, note: 'training samples per second, same cores, same run' }];
+    },
+  },
+  {
+    name: 'c2f/kernels',
+    run: async () => {
+      const name = await backend();
+      return [await kernelsPerStep('cpu', 8, name), await kernelsPerStep('c2f', 16, name)];
     },
   },
   {

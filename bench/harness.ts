@@ -4,7 +4,7 @@ import os from 'node:os';
 export interface Figure {
   name: string;
   median: number;
-  unit: 'ms' | 's' | 'per_s' | 'per_min' | 'percent' | 'MB' | 'ratio' | 'nats';
+  unit: 'ms' | 's' | 'per_s' | 'per_min' | 'percent' | 'MB' | 'ratio' | 'nats' | 'count';
   runs?: number;
   min?: number;
   max?: number;

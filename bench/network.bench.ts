@@ -5,7 +5,6 @@
  * shaped agent/network/ops.ts as a ratio.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendName } from '../agent/backend.js';
 import {
   Optimizer,
   createNetwork,
@@ -20,12 +19,7 @@ import {
 import { surfaceHeights } from '../perception/index.js';
 import { agentSpec, GradientReplicas, toTensors } from '../agent/index.js';
 import { timeIt, type Benchmark, type Figure } from './harness.js';
-import { actOnce, syntheticBatchArrays, syntheticInput as input, syntheticTargets as targets } from './synthetic.js';
-
-async function backend(): Promise<BackendName> {
-  const requested = process.env.PERACT_BACKEND ? undefined : 'wasm';
-  return (await selectBackend(requested)).name;
-}
+import { actOnce, benchBackend as backend, syntheticBatchArrays, syntheticInput as input, syntheticTargets as targets } from './synthetic.js';
 
 async function presetForward(preset: PresetName, runs: number, warmup: number): Promise<Figure> {
   const name = await backend();

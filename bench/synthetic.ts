@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { forward, type ActionTargets, type NetworkConfig, type NetworkInput, type PeractNetwork } from '../agent/network/index.js';
 import { Rng } from '../core/index.js';
+import { selectBackend, type BackendName } from '../agent/backend.js';
 import type { BatchArrays } from '../agent/samples.js';
 import { surfaceHeights } from '../perception/index.js';
 import { SURFACE_HEIGHT_MAX } from '../agent/network/index.js';
@@ -71,3 +72,8 @@ export async function syntheticBatchArrays(config: NetworkConfig, n: number, see
   return out;
 }
 
+
+/** The benchmarks' backend: wasm, unless PERACT_BACKEND names another. */
+export async function benchBackend(): Promise<BackendName> {
+  return (await selectBackend(process.env.PERACT_BACKEND ? undefined : 'wasm')).name;
+}

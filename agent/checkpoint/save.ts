@@ -126,11 +126,9 @@ function buildRecord(payload: CheckpointPayload): Omit<CheckpointConfig, 'files'
     const path = issue.path.map(String).join('.');
     throw invalidArgument(`payload.${fieldName(path)}`, issue.message);
   }
-  // validateConfig above resolved every optional network field.
-  const record = {
-    ...parsed.data,
-    network: { ...parsed.data.network, axisLogits: network.axisLogits, tokenizer: network.tokenizer, languageGrounding: network.languageGrounding, surfaceHeight: network.surfaceHeight, levels: network.levels, fineCubeMetres: network.fineCubeMetres, localHead: network.localHead },
-  };
+  // The schema refused unknown fields and validateConfig checked the rest: `network` is the
+  // parsed network with every optional field present.
+  const record = { ...parsed.data, network };
   const inconsistent = consistencyProblem(record);
   if (inconsistent) throw invalidArgument(`payload.${inconsistent.field}`, inconsistent.problem);
 
