@@ -6,7 +6,13 @@
  * Why a registry instead of trusting clients: rosbridge_suite converts messages through the
  * real ROS type and only logs failures; this server has no ROS underneath, so the registry is
  * what lets it answer a mismatched message with a `status` naming the field.
+ *
+ * The project's own types (peract_msgs) are defined by the ROS interface files in
+ * msgs/peract_msgs/ and come here through bridge/peract-msgs.generated.ts (`npm run msgs`); the
+ * standard ROS types the bridge uses are written out below.
  */
+
+import { PERACT_MESSAGES, PERACT_SERVICES } from './peract-msgs.generated.js';
 
 /** One field: name, type in .msg syntax (`float64[9]`, `uint8[]`, `geometry_msgs/Point[]`), spellings also accepted. */
 interface FieldDef {
@@ -18,7 +24,7 @@ interface FieldDef {
   optional?: boolean;
 }
 
-type MessageDef = FieldDef[];
+type MessageDef = readonly FieldDef[];
 
 const f = (name: string, type: string, aliases?: string[]): FieldDef => ({ name, type, ...(aliases ? { aliases } : {}) });
 
@@ -61,43 +67,15 @@ const MESSAGES: Record<string, MessageDef> = {
     f('roi', 'sensor_msgs/RegionOfInterest'),
   ],
   'sensor_msgs/JointState': [f('header', 'std_msgs/Header'), f('name', 'string[]'), f('position', 'float64[]'), f('velocity', 'float64[]'), f('effort', 'float64[]')],
-  'peract_msgs/GripperState': [f('header', 'std_msgs/Header'), f('pose', 'geometry_msgs/Pose'), f('open', 'bool'), f('finger_widths', 'float64[2]')],
-  'peract_msgs/Command': [f('target', 'geometry_msgs/PoseStamped'), f('gripper_open', 'bool'), f('ignore_collisions', 'bool')],
-  'peract_msgs/StepResult': [f('header', 'std_msgs/Header'), f('success', 'bool'), f('message', 'string'), f('task_success', 'bool'), f('done', 'bool'), f('step', 'int32')],
-  'peract_msgs/PolicyOutput': [
-    f('header', 'std_msgs/Header'),
-    f('goal', 'string'),
-    f('target', 'geometry_msgs/Pose'),
-    f('gripper_open', 'bool'),
-    f('ignore_collisions', 'bool'),
-    f('top_voxels', 'geometry_msgs/Point[]'),
-    f('scores', 'float32[]'),
-  ],
+  // peract_msgs: generated from msgs/peract_msgs/msg/*.msg (npm run msgs).
+  ...PERACT_MESSAGES,
 };
 
 /** Service types: request and response fields. */
 const SERVICES: Record<string, { request: MessageDef; response: MessageDef }> = {
   'std_srvs/Trigger': { request: [], response: [f('success', 'bool'), f('message', 'string')] },
-  'peract_msgs/Reset': {
-    request: [f('task', 'string'), f('variation', 'int32'), f('seed', 'int32')],
-    response: [f('success', 'bool'), f('message', 'string'), f('goal', 'string'), f('variation', 'int32')],
-  },
-  'peract_msgs/Execute': {
-    request: [f('target', 'geometry_msgs/PoseStamped'), f('gripper_open', 'bool'), f('ignore_collisions', 'bool')],
-    response: [f('success', 'bool'), f('message', 'string'), f('task_success', 'bool'), f('done', 'bool'), f('refused', 'bool'), f('step', 'int32')],
-  },
-  'peract_msgs/Act': {
-    request: [f('goal', 'string'), f('execute', 'bool')],
-    response: [
-      f('success', 'bool'),
-      f('message', 'string'),
-      f('target', 'geometry_msgs/Pose'),
-      f('gripper_open', 'bool'),
-      f('ignore_collisions', 'bool'),
-      f('task_success', 'bool'),
-      f('done', 'bool'),
-    ],
-  },
+  // peract_msgs: generated from msgs/peract_msgs/srv/*.srv (npm run msgs).
+  ...PERACT_SERVICES,
   'rosapi/Topics': { request: [], response: [f('topics', 'string[]'), f('types', 'string[]')] },
   'rosapi/Services': { request: [], response: [f('services', 'string[]')] },
   'rosapi/TopicType': { request: [f('topic', 'string')], response: [f('type', 'string')] },

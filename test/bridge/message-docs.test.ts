@@ -1,35 +1,52 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServeAgent } from '../../bin/commands/serve.js';
 import { SHIPPED_MODEL } from '../../bin/commands/start.js';
-import { messageFields, serviceFields, startSimBridge, type SimBridge } from '../../bridge/index.js';
+import { startSimBridge, type SimBridge } from '../../bridge/index.js';
 import { Topic, type RosLike } from '../../bridge/roslib.js';
+import { parseInterface, readInterfaces, type ParsedInterface, type ParsedSection } from '../../scripts/build-msgs.js';
 import { callService, openRos } from './helpers.js';
 
 /**
- * The documented message types are what the server sends: docs/bridge.md's `.msg` definitions
- * equal the registry every message is checked against, its topic and service tables equal what a
- * running server lists, and with `checkOutgoing` every publication
- * of a run that resets, steps, takes a command and runs the agent matches its type.
+ * The documented message types are what the server sends: docs/bridge.md's `.msg` summary has
+ * the fields of the interface files in msgs/peract_msgs/ (from which the registry every message
+ * is checked against is generated), its topic and service tables equal what a running server
+ * lists, and with `checkOutgoing` every publication of a run that resets, steps, takes a command
+ * and runs the agent matches its type.
  */
 
-const bridgeDoc = readFileSync(new URL('../../docs/bridge.md', import.meta.url), 'utf8');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bridgeDoc = readFileSync(join(root, 'docs', 'bridge.md'), 'utf8');
 const CAMERAS = ['front', 'left_shoulder', 'right_shoulder', 'wrist'];
 
-/** `# peract_msgs/X` sections of docs/bridge.md's .msg block: field lines, `---` between request and response. */
-function documentedTypes(): Map<string, string[]> {
-  const block = bridgeDoc.slice(bridgeDoc.indexOf('# peract_msgs/GripperState'));
-  const text = block.slice(0, block.indexOf('```'));
-  const out = new Map<string, string[]>();
-  let current: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#(?! peract_msgs).*$/, '').trim();
-    if (line.startsWith('# peract_msgs/')) {
-      current = [];
-      out.set(line.slice(2).replace(/\.srv$/, ''), current);
-    } else if (line) current.push(line.replace(/\s+/g, ' '));
+/** `# peract_msgs/X` (`.srv` for a service) sections of docs/bridge.md's .msg block, parsed as the interface files are. */
+function documentedTypes(): ParsedInterface[] {
+  const lines = bridgeDoc.split('\n');
+  const start = lines.findIndex((l) => l.trim() === '# peract_msgs/GripperState');
+  expect(start, 'a .msg block starting with "# peract_msgs/GripperState"').toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('```'));
+  const out: ParsedInterface[] = [];
+  let section: { name: string; kind: 'msg' | 'srv'; firstLine: number; text: string[] } | undefined;
+  const flush = () => {
+    if (section) out.push(parseInterface(section.text.join('\n'), { file: 'docs/bridge.md', name: section.name, kind: section.kind, firstLine: section.firstLine }));
+  };
+  for (let i = start; i < end; i++) {
+    const header = /^# (peract_msgs\/[A-Za-z0-9]+)(\.srv)?$/.exec(lines[i].trim());
+    if (header) {
+      flush();
+      section = { name: header[1], kind: header[2] ? 'srv' : 'msg', firstLine: i + 2, text: [] };
+    } else section?.text.push(lines[i]);
   }
+  flush();
   return out;
+}
+
+/** What a type puts on the wire and in client code: fields and constants in order, without comments. */
+function shape(i: ParsedInterface): unknown {
+  const section = (s: ParsedSection) => ({ fields: s.fields.map((f) => `${f.type} ${f.name}`), constants: s.constants.map((c) => `${c.type} ${c.name}=${String(c.value)}`) });
+  return i.kind === 'msg' ? { name: i.name, kind: i.kind, ...section(i.body) } : { name: i.name, kind: i.kind, request: section(i.request), response: section(i.response) };
 }
 
 /** Rows of the (last, with `last`) markdown table under `| HEADER | Type |`: each name in the first cell -> the type. */
@@ -65,19 +82,11 @@ afterAll(async () => {
 });
 
 describe('the documented message types are what the server sends', () => {
-  it("docs/bridge.md's peract_msgs definitions equal the registry", () => {
-    const docs = documentedTypes();
-    expect([...docs.keys()].sort()).toEqual(['peract_msgs/Act', 'peract_msgs/Command', 'peract_msgs/Execute', 'peract_msgs/GripperState', 'peract_msgs/PolicyOutput', 'peract_msgs/Reset', 'peract_msgs/StepResult']);
-    const line = (f: { name: string; type: string }) => `${f.type} ${f.name}`;
-    for (const [type, lines] of docs) {
-      const split = lines.indexOf('---');
-      if (split < 0) expect(lines, type).toEqual(messageFields(type).map(line));
-      else {
-        const s = serviceFields(type);
-        expect(lines.slice(0, split), `${type} request`).toEqual(s.request.map(line));
-        expect(lines.slice(split + 1), `${type} response`).toEqual(s.response.map(line));
-      }
-    }
+  it("docs/bridge.md's peract_msgs fields are those of msgs/peract_msgs", () => {
+    const files = readInterfaces(root);
+    const byName = (list: ParsedInterface[]) => [...list].sort((a, b) => a.name.localeCompare(b.name)).map(shape);
+    expect(byName(documentedTypes())).toEqual(byName(files));
+    // test/bridge/peract-msgs.test.ts checks that the registry holds these files' fields.
   });
 
   it("docs/bridge.md's topic and service tables equal what the server lists", async () => {
