@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAccuracy } from './accuracy.js';
 import { registerAct } from './act.js';
 import { registerCurves } from './curves.js';
+import { registerDataset } from './dataset.js';
 import { registerDemos } from './demos.js';
 import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
@@ -14,6 +15,7 @@ import { registerTrain } from './train.js';
 export function registerCommands(program: Command): void {
   registerStart(program);
   registerDemos(program);
+  registerDataset(program);
   registerTrain(program);
   registerEval(program);
   registerAccuracy(program);
