@@ -2,7 +2,7 @@ import { PeractError } from '../core/index.js';
 import { assignParams, latestCheckpoint, loadCheckpoint, type CheckpointConfig } from './checkpoint/index.js';
 import { createNetwork } from './network/index.js';
 import { PeractPolicy, type PeractPolicyOptions } from './policy.js';
-import { agentSpec } from './spec.js';
+import { agentSpec, type AgentSpec } from './spec.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -23,7 +23,12 @@ export async function loadPolicy(path: string, options: PeractPolicyOptions = {}
   const c = loaded.config;
   const net = createNetwork(c.network, 0);
   assignParams(net.params, loaded.model);
-  const spec = agentSpec({
+  return { policy: new PeractPolicy(net, checkpointSpec(c), options), config: c, dir };
+}
+
+/** How a checkpoint discretises observations and reads goals (its vocabulary's added words included). */
+export function checkpointSpec(c: CheckpointConfig): AgentSpec {
+  return agentSpec({
     bounds: [c.bounds[0], c.bounds[1], c.bounds[2], c.bounds[3], c.bounds[4], c.bounds[5]],
     gridSize: c.gridSize,
     rotationResolutionDeg: c.rotationResolutionDeg,
@@ -31,8 +36,8 @@ export async function loadPolicy(path: string, options: PeractPolicyOptions = {}
     tokenizer: c.network.tokenizer,
     episodeLength: c.episodeLength ?? 25,
     fineCubeMetres: c.network.fineCubeMetres,
+    ...(c.tokenizer.addedWords ? { addedWords: c.tokenizer.addedWords } : {}),
   });
-  return { policy: new PeractPolicy(net, spec, options), config: c, dir };
 }
 
 /** A folder with config.json is a checkpoint; otherwise it must be a run folder with one. */

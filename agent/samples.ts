@@ -5,8 +5,10 @@ import {
   backProject,
   cubeBounds,
   surfaceHeights,
+  addedWordIds,
   tokenizeAs,
   Voxelizer,
+  type AddedWordIds,
   type ActionCode,
   type PointCloud,
   type SceneBounds,
@@ -56,9 +58,11 @@ export class SampleEncoder {
   private readonly voxelizer: Voxelizer;
   private cloud: PointCloud | undefined;
   private augmented: PointCloud | undefined;
+  private readonly addedWords: AddedWordIds | undefined;
 
   constructor(spec: AgentSpec) {
     this.spec = spec;
+    this.addedWords = spec.addedWords ? addedWordIds(spec.addedWords) : undefined;
     this.codec = new ActionCodec({ bounds: spec.bounds, size: spec.gridSize, rotationResolutionDeg: spec.rotationResolutionDeg });
     this.voxelizer = new Voxelizer({ bounds: spec.bounds, size: spec.gridSize });
   }
@@ -69,7 +73,7 @@ export class SampleEncoder {
   }
 
   language(goal: string): Int32Array {
-    return tokenizeAs(this.spec.tokenizer, goal, this.spec.tokenLength).ids;
+    return tokenizeAs(this.spec.tokenizer, goal, this.spec.tokenLength, this.addedWords).ids;
   }
 
   /** Whether this agent is coarse-to-fine (two levels). */

@@ -20,6 +20,11 @@ export interface AgentSpec {
    * coarse level's choice; 0 for a single-level agent.
    */
   fineCubeMetres: number;
+  /**
+   * `words-v1` only: words a fine-tuned checkpoint appended to the vocabulary, in id order (the
+   * checkpoint's `tokenizer.addedWords`). Absent when none were added.
+   */
+  addedWords?: readonly string[];
 }
 
 /**
@@ -41,7 +46,11 @@ export function agentSpec(partial: Partial<AgentSpec> & { gridSize: number }): A
     tokenizer: checkTokenizerKind(partial.tokenizer ?? 'words-v1', 'spec.tokenizer'),
     episodeLength: partial.episodeLength ?? 25,
     fineCubeMetres: partial.fineCubeMetres ?? 0,
+    ...(partial.addedWords && partial.addedWords.length > 0 ? { addedWords: [...partial.addedWords] } : {}),
   };
+  if (spec.addedWords && spec.tokenizer !== 'words-v1') {
+    throw invalidArgument('spec.addedWords', `only a words-v1 vocabulary can be extended, not ${spec.tokenizer}`);
+  }
   if (!(Number.isFinite(spec.fineCubeMetres) && spec.fineCubeMetres >= 0)) {
     throw invalidArgument('spec.fineCubeMetres', `must be a number >= 0, got ${spec.fineCubeMetres}`);
   }

@@ -1,7 +1,8 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { formatSeedRanges, invalidArgument, PeractError, Rng, sha256Hex, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
+import { formatSeedRanges, invalidArgument, PeractError, Rng, sha256Hex, writeJsonAtomic } from '../core/index.js';
 import type { SceneBounds } from '../perception/index.js';
 import { selectBackend, type BackendName } from './backend.js';
 import {
@@ -15,14 +16,14 @@ import {
 import { batchPlan, BatchBuilder } from './data/batch-builder.js';
 import { GradientReplicas } from './gradient-replica.js';
 import { DataPipeline } from './data/pipeline.js';
-import { buildSampleIndex } from './data/sample-index.js';
+import { buildSampleIndex, datasetDraws } from './data/sample-index.js';
+import { mergeDemoSeeds, restoreInitOptimizer, runStart, type RunStart } from './fine-tune.js';
 import {
   createNetwork,
   disposeNetwork,
   forward,
   learningRateAt,
   Optimizer,
-  resolveConfig,
   trainStep,
   type LearningRateSchedule,
   type LossValues,
@@ -31,19 +32,37 @@ import {
   type PresetName,
   type ScheduleKind,
 } from './network/index.js';
-import { writeTrainingCurvePng } from './pictures/index.js';
+import { trimMetrics, writeCurves } from './run-files.js';
 import { toTensors } from './batch-tensors.js';
 import type { BatchArrays } from './samples.js';
-import { agentSpec, defaultFineJitterMetres, TABLETOP_BOUNDS, type AgentSpec } from './spec.js';
+
+export { writeCurves } from './run-files.js';
+import { defaultFineJitterMetres, TABLETOP_BOUNDS, type AgentSpec } from './spec.js';
 
 export interface TrainOptions {
   /** Dataset folders (peract demos). */
   data: string[];
+  /**
+   * One weight (> 0) per `data` folder: a dataset is drawn in proportion to its weight, then a
+   * task of it uniformly, then a pair of that task. Default: tasks drawn uniformly across all folders.
+   */
+  dataWeights?: number[];
   /** Run folder: checkpoints, metrics.jsonl, curves. Rerunning the same command resumes. */
   out: string;
-  preset: PresetName;
-  /** Field-by-field overrides of the preset. */
+  /** Network preset; required unless `init` is given (then it comes from the checkpoint). */
+  preset?: PresetName;
+  /** Field-by-field overrides of the preset (not with `init`). */
   network?: Partial<NetworkConfig>;
+  /**
+   * Fine-tune: start from this checkpoint folder (or a run folder's newest checkpoint). Weights,
+   * network, tokenizer, bounds and the other agent settings come from it; step counting and the
+   * learning-rate schedule start at 0. Ignored (with a note) when `out` already holds the run.
+   */
+  init?: string;
+  /** With `init`: start from its optimizer moments instead of fresh ones. */
+  initOptimizer?: boolean;
+  /** One-line messages for the user: words added to the vocabulary, an `init` that a resume ignores. */
+  onNote?: (line: string) => void;
   steps: number;
   batch: number;
   seed: number;
@@ -70,6 +89,7 @@ export interface TrainOptions {
   fineJitterMetres?: number;
   /** Held-out dataset folders: accuracy on a fixed batch of them is logged as val_* (metrics.jsonl, accuracy.png). */
   validation?: string[];
+  /** Workspace of the voxel grid (not with `init`). Default `TABLETOP_BOUNDS`. */
   bounds?: SceneBounds;
   backend?: BackendName;
   /**
@@ -135,24 +155,26 @@ const FINAL_LR_FRACTION = 0.05;
 export async function train(options: TrainOptions): Promise<TrainResult> {
   checkOptions(options);
   const { name: backend } = await selectBackend(options.backend);
-  const config = resolveConfig(options.preset, options.network ?? {});
-  const spec = agentSpec({
-    gridSize: config.gridSize,
-    bounds: options.bounds ?? TABLETOP_BOUNDS,
-    tokenLength: config.languageLength,
-    tokenizer: config.tokenizer,
-    fineCubeMetres: config.fineCubeMetres,
-  });
-  const fineJitterMetres = fineJitterOf(options, spec);
   const index = await buildSampleIndex(options.data);
-  const hyper = { ...hyperParameters(options, backend), ...(spec.fineCubeMetres > 0 ? { fineJitterMetres } : {}), demoSeeds: JSON.stringify(demoSeeds(index.seeds)) };
+  const draws = options.dataWeights ? datasetDraws(index, options.dataWeights) : undefined;
+  const latest = existsSync(options.out) ? await latestCheckpoint(options.out) : undefined;
+  const start = await runStart(options, index, latest);
+  const { config, spec } = start;
+  const fineJitterMetres = fineJitterOf(options, spec, start.fineJitterMetres);
+  const hyper = {
+    ...hyperParameters(options, backend, start),
+    ...start.training,
+    ...(spec.fineCubeMetres > 0 ? { fineJitterMetres } : {}),
+    demoSeeds: JSON.stringify(demoSeeds(mergeDemoSeeds(index.seeds, start.initDemoSeeds))),
+  };
   const datasets = await Promise.all(options.data.map(async (dir) => ({ dir, manifestSha256: sha256Hex(await readFile(join(dir, 'manifest.json'))) })));
   await mkdir(options.out, { recursive: true });
 
   const net = createNetwork(config, options.seed);
   const optimizer = new Optimizer({ kind: options.optimizer, learningRate: options.learningRate, weightDecay: options.weightDecay });
   let step = 0;
-  const latest = await latestCheckpoint(options.out);
+  if (!latest && start.model) assignParams(net.params, start.model);
+  if (!latest && start.optimizer) restoreInitOptimizer(optimizer, net.params, start.optimizer);
   if (latest) {
     const loaded = await loadCheckpoint(latest.dir, { expectConfig: config });
     const saved = JSON.stringify(loaded.config.training);
@@ -179,6 +201,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     augmentation: { enabled: options.augmentation, fineJitterMetres },
     seed: options.seed,
     batchSize: options.batch,
+    ...(draws ? { draws } : {}),
     inProcess: options.inProcessData,
   });
   let replicas: GradientReplicas | undefined;
@@ -190,8 +213,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const save = async (): Promise<void> => {
     await saveRunCheckpoint(options.out, step, {
-      preset: options.preset,
+      preset: start.preset,
       network: config,
+      ...(spec.addedWords ? { tokenizer: { kind: config.tokenizer, length: config.languageLength, vocab: config.vocabSize, addedWords: [...spec.addedWords] } } : {}),
+      ...(start.initialisedFrom ? { initialisedFrom: start.initialisedFrom } : {}),
       training: hyper,
       bounds: [...spec.bounds],
       episodeLength: spec.episodeLength,
@@ -283,10 +308,13 @@ function checkOptions(o: TrainOptions): void {
   if (o.validation !== undefined && !Array.isArray(o.validation)) throw invalidArgument('validation', 'must be a list of dataset folders');
 }
 
-/** The fine cube's training offset: the option, or one coarse voxel's largest edge; it must leave the target inside the cube. */
-function fineJitterOf(o: TrainOptions, spec: AgentSpec): number {
+/**
+ * The fine cube's training offset: the option, else the init checkpoint's, else one coarse voxel's
+ * largest edge; it must leave the target inside the cube.
+ */
+function fineJitterOf(o: TrainOptions, spec: AgentSpec, initJitterMetres: number | undefined): number {
   if (spec.fineCubeMetres === 0) return 0;
-  const jitter = o.fineJitterMetres ?? defaultFineJitterMetres(spec);
+  const jitter = o.fineJitterMetres ?? initJitterMetres ?? defaultFineJitterMetres(spec);
   const limit = spec.fineCubeMetres / 2 - spec.fineCubeMetres / spec.gridSize;
   if (!(Number.isFinite(jitter) && jitter >= 0 && jitter <= limit)) {
     throw invalidArgument('fineJitterMetres', `must be in [0, ${limit.toFixed(4)}] (half the fine cube less one voxel), got ${jitter}`);
@@ -300,10 +328,10 @@ function scheduleOf(o: TrainOptions): LearningRateSchedule {
 }
 
 /** What makes two runs the same run (resuming with other settings is refused). */
-function hyperParameters(o: TrainOptions, backend: string): Record<string, string | number | boolean | null | string[]> {
+function hyperParameters(o: TrainOptions, backend: string, start: RunStart): Record<string, string | number | boolean | null | string[]> {
   return {
     data: o.data,
-    preset: o.preset,
+    preset: start.preset,
     network: JSON.stringify(o.network ?? {}),
     steps: o.steps,
     batch: o.batch,
@@ -316,7 +344,7 @@ function hyperParameters(o: TrainOptions, backend: string): Record<string, strin
     weightDecay: o.weightDecay,
     augmentation: o.augmentation,
     replicas: o.replicas ?? 1,
-    bounds: JSON.stringify(o.bounds ?? TABLETOP_BOUNDS),
+    bounds: JSON.stringify(o.init === undefined ? (o.bounds ?? TABLETOP_BOUNDS) : start.spec.bounds),
     backend,
   };
 }
@@ -373,66 +401,4 @@ export async function evaluateAccuracy(net: PeractNetwork, batch: BatchArrays, s
     collision: count.c / m,
     ...(count.coarse > 0 ? { coarseNear: count.coarseNear / count.coarse } : {}),
   };
-}
-
-/** Drops metric lines past the checkpoint a resumed run restarts from. */
-async function trimMetrics(runDir: string, step: number): Promise<void> {
-  const path = join(runDir, 'metrics.jsonl');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return;
-  }
-  const kept = text
-    .split('\n')
-    .filter((line) => {
-      if (!line.trim()) return false;
-      try {
-        return (JSON.parse(line) as { step: number }).step <= step;
-      } catch {
-        return false; // a line cut by a kill
-      }
-    })
-    .map((l) => `${l}\n`)
-    .join('');
-  await writeFileAtomic(path, kept);
-}
-
-/** Writes `loss.png` and `accuracy.png` (and SVGs) from metrics.jsonl. */
-export async function writeCurves(runDir: string): Promise<void> {
-  const path = join(runDir, 'metrics.jsonl');
-  const text = await readFile(path, 'utf8').catch((err: unknown) => {
-    throw new PeractError('NOT_FOUND', 'no metrics.jsonl (is this a run folder?)', { field: path, cause: err });
-  });
-  const rows: Record<string, number>[] = [];
-  for (const line of text.split('\n')) {
-    try {
-      if (line.trim()) rows.push(JSON.parse(line) as Record<string, number>);
-    } catch {
-      // the line being written by a running trainer
-    }
-  }
-  if (rows.length === 0) return;
-  const series = (key: string, name = key) => ({ name, points: rows.filter((r) => Number.isFinite(r[key])).map((r) => [r.step, r[key]] as [number, number]) });
-  await writeTrainingCurvePng(join(runDir, 'loss.png'), [series('total'), series('translation'), series('rotation'), series('gripper'), series('collision')], {
-    title: 'training loss',
-    yLabel: 'cross-entropy',
-    logY: true,
-  });
-  await writeTrainingCurvePng(
-    join(runDir, 'accuracy.png'),
-    [
-      series('acc_translation', 'voxel'),
-      series('acc_translationNear', 'voxel +-1'),
-      series('acc_rotation', 'rotation'),
-      series('acc_gripper', 'gripper'),
-      series('acc_collision', 'collision'),
-      series('val_translationNear', 'held-out voxel +-1'),
-      series('val_coarseNear', 'held-out coarse voxel +-1'),
-      series('val_rotation', 'held-out rotation'),
-    ].filter((s) => s.points.length > 0),
-    { title: 'accuracy (training probe batch; held-out batch with --val)', yLabel: 'fraction correct' },
-  );
-  await writeFile(join(runDir, 'metrics.csv'), ['step,total', ...rows.map((r) => `${r.step},${r.total}`)].join('\n'));
 }

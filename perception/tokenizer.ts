@@ -39,9 +39,25 @@ export function checkTokenizerKind(kind: unknown, field = 'tokenizer'): Tokenize
   return kind as TokenizerKind;
 }
 
-/** Tokenizes with the given kind (what a checkpoint says it was trained with). */
-export function tokenizeAs(kind: TokenizerKind, goal: string, length = DEFAULT_TOKEN_LENGTH): Tokens {
-  return checkTokenizerKind(kind) === 'words-v1' ? tokenizeWords(goal, length) : tokenize(goal, length);
+/**
+ * Tokenizes with the given kind (what a checkpoint says it was trained with). `added`: the words a
+ * fine-tuned `words-v1` checkpoint appended to its vocabulary (`addedWordIds`).
+ */
+export function tokenizeAs(kind: TokenizerKind, goal: string, length = DEFAULT_TOKEN_LENGTH, added?: AddedWordIds): Tokens {
+  return checkTokenizerKind(kind) === 'words-v1' ? tokenizeWords(goal, length, added ? { added } : {}) : tokenize(goal, length);
+}
+
+/** Ids of words appended to the `words-v1` vocabulary by fine-tuning: rows after the hash buckets. */
+export type AddedWordIds = ReadonlyMap<string, number>;
+
+/** The ids of appended words, in order: the first is `WORD_VOCAB_SIZE`. */
+export function addedWordIds(words: readonly string[]): AddedWordIds {
+  return new Map(words.map((w, i) => [w, WORD_VOCAB_SIZE + i]));
+}
+
+/** Whether a word is in the frozen `words-v1` vocabulary itself (not a synonym, not hashed). */
+export function isVocabularyWord(word: string): boolean {
+  return WORD_IDS.has(word);
 }
 
 export interface Tokens {
@@ -80,6 +96,8 @@ export function tokenize(goal: string, length = DEFAULT_TOKEN_LENGTH): Tokens {
 export interface WordTokenizerOptions {
   /** Read words outside the vocabulary as their synonyms (default true); false hashes them all. */
   synonyms?: boolean;
+  /** Words appended to the vocabulary by fine-tuning; they take their own id before any synonym or hash. */
+  added?: AddedWordIds;
 }
 
 /** The words of a goal as `words-v1` splits them (after `normaliseGoal`). */
@@ -90,6 +108,7 @@ export function goalWords(goal: string): string[] {
 /** How `words-v1` reads each word of a goal: itself, a synonym in the vocabulary, or hashed. */
 export function readWords(goal: string, options: WordTokenizerOptions = {}): WordReading[] {
   return goalWords(goal).map((word) => {
+    if (options.added?.has(word)) return { word, as: word };
     const as = options.synonyms === false ? (WORD_IDS.has(word) ? word : undefined) : vocabularyWordFor(word);
     return as === undefined ? { word } : { word, as };
   });
@@ -105,7 +124,8 @@ export function tokenizeWords(goal: string, length = DEFAULT_TOKEN_LENGTH, optio
   const kept = truncated ? words.slice(0, room) : words;
   const ids = new Int32Array(length);
   ids[0] = SPECIAL_TOKENS.CLS;
-  kept.forEach((w, i) => (ids[i + 1] = options.synonyms === false ? hashedWordId(w) : wordId(w)));
+  const added = options.added;
+  kept.forEach((w, i) => (ids[i + 1] = added?.get(w) ?? (options.synonyms === false ? hashedWordId(w) : wordId(w))));
   ids[kept.length + 1] = SPECIAL_TOKENS.SEP;
   return { ids, validCount: kept.length + 2, truncated, text };
 }

@@ -20,6 +20,7 @@ export {
   type CheckpointConfig,
   type DatasetRecord,
   type FileRecord,
+  type InitRecord,
   type JsonValue,
   type RngState,
   type TokenizerRecord,

@@ -14,6 +14,7 @@ import {
   consistencyProblem,
   type CheckpointConfig,
   type DatasetRecord,
+  type InitRecord,
   type JsonValue,
   type TokenizerRecord,
 } from './schema.js';
@@ -47,6 +48,8 @@ export interface CheckpointPayload {
   optimizerStep?: number;
   /** Named generator states (`{ dropout: net.dropoutRng.state(), data: rng.state() }`). */
   rngStates: Record<string, readonly number[]>;
+  /** Fine-tuned runs: the checkpoint the run started from. */
+  initialisedFrom?: InitRecord;
   /** Default now; pass one to make the bytes of config.json reproducible. */
   createdAt?: Date | string;
 }
@@ -118,6 +121,7 @@ function buildRecord(payload: CheckpointPayload): Omit<CheckpointConfig, 'files'
     ...(optimizerStep !== undefined ? { optimizerStep } : {}),
     datasets: payload.datasets ?? [],
     rng: normaliseRngStates(payload.rngStates),
+    ...(payload.initialisedFrom !== undefined ? { initialisedFrom: payload.initialisedFrom } : {}),
   };
   const schema = checkpointConfigSchema.omit({ files: true, createdAt: true });
   const parsed = schema.safeParse(candidate);

@@ -5,7 +5,7 @@
  * of the weight files. Written last, so a folder without it is an interrupted save.
  */
 import { z } from 'zod';
-import { TOKENIZER_KINDS } from '../../perception/index.js';
+import { goalWords, isVocabularyWord, TOKENIZER_KINDS, WORD_VOCAB_SIZE } from '../../perception/index.js';
 import type { NetworkConfig } from '../network/index.js';
 
 export const CHECKPOINT_FORMAT = 'peract-checkpoint';
@@ -62,6 +62,20 @@ export const tokenizerRecordSchema = z.strictObject({
   kind: z.string().min(1),
   length: positiveInt,
   vocab: positiveInt,
+  /**
+   * `words-v1` only: words appended to the vocabulary by fine-tuning, in id order (the first is
+   * id 512, after the hash buckets). Absent in checkpoints that added none.
+   */
+  addedWords: z.array(z.string().min(1)).optional(),
+});
+
+/** Where a fine-tuned run's weights came from (`peract train --init`). */
+export const initRecordSchema = z.strictObject({
+  /** The --init folder as given. */
+  dir: z.string().min(1),
+  /** The init checkpoint's training step and model.safetensors checksum. */
+  step: nonNegativeInt.optional(),
+  modelSha256: sha256.optional(),
 });
 
 export const datasetRecordSchema = z.strictObject({ dir: z.string().min(1), manifestSha256: sha256 });
@@ -89,6 +103,8 @@ export const checkpointConfigSchema = z.object({
     [OPTIMIZER_FILE]: fileRecordSchema.optional(),
   }),
   rng: z.record(z.string().min(1), rngStateSchema),
+  /** Fine-tuned runs: the checkpoint the run started from. */
+  initialisedFrom: initRecordSchema.optional(),
   createdAt: z.iso.datetime(),
 });
 
@@ -99,6 +115,7 @@ export type CheckpointConfig = Omit<StoredCheckpointConfig, 'network'> & { netwo
 export type FileRecord = z.infer<typeof fileRecordSchema>;
 export type TokenizerRecord = z.infer<typeof tokenizerRecordSchema>;
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>;
+export type InitRecord = z.infer<typeof initRecordSchema>;
 export type RngState = z.infer<typeof rngStateSchema>;
 export type JsonValue = z.infer<ReturnType<typeof z.json>>;
 
@@ -120,6 +137,8 @@ export function consistencyProblem(config: Omit<CheckpointConfig, 'files' | 'cre
   if (config.tokenizer.vocab !== n.vocabSize) {
     return { field: 'tokenizer.vocab', problem: `${config.tokenizer.vocab} differs from network.vocabSize ${n.vocabSize}` };
   }
+  const added = addedWordsProblem(config.tokenizer);
+  if (added) return added;
   const bins = 360 / config.rotationResolutionDeg;
   if (Math.abs(bins - n.rotationBins) > 1e-9) {
     return { field: 'rotationResolutionDeg', problem: `${config.rotationResolutionDeg} gives ${bins} bins, network.rotationBins is ${n.rotationBins}` };
@@ -128,6 +147,26 @@ export function consistencyProblem(config: Omit<CheckpointConfig, 'files' | 'cre
     if (!(config.bounds[a] < config.bounds[a + 3])) {
       return { field: `bounds[${a}]`, problem: `min (${config.bounds[a]}) must be < max (${config.bounds[a + 3]})` };
     }
+  }
+  return undefined;
+}
+
+/** Added words: `words-v1` only, one per row past the base vocabulary, each a single new word. */
+function addedWordsProblem(tokenizer: TokenizerRecord): { field: string; problem: string } | undefined {
+  const words = tokenizer.addedWords ?? [];
+  if (tokenizer.kind !== 'words-v1') {
+    return words.length > 0 ? { field: 'tokenizer.addedWords', problem: `only a words-v1 vocabulary can be extended, not ${tokenizer.kind}` } : undefined;
+  }
+  if (tokenizer.vocab !== WORD_VOCAB_SIZE + words.length) {
+    return { field: 'tokenizer.vocab', problem: `${tokenizer.vocab} differs from ${WORD_VOCAB_SIZE} words-v1 rows plus ${words.length} added words` };
+  }
+  const seen = new Set<string>();
+  for (const [i, word] of words.entries()) {
+    const split = goalWords(word);
+    if (split.length !== 1 || split[0] !== word) return { field: `tokenizer.addedWords[${i}]`, problem: `${JSON.stringify(word)} is not one normalised word` };
+    if (isVocabularyWord(word)) return { field: `tokenizer.addedWords[${i}]`, problem: `${JSON.stringify(word)} is already in the words-v1 vocabulary` };
+    if (seen.has(word)) return { field: `tokenizer.addedWords[${i}]`, problem: `${JSON.stringify(word)} is listed twice` };
+    seen.add(word);
   }
   return undefined;
 }

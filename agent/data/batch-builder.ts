@@ -3,7 +3,7 @@ import { Rng, type Action, type Observation } from '../../core/index.js';
 import { observationAt, type EpisodeRecord, type Se3AugmentationOptions } from '../../perception/index.js';
 import { SampleEncoder, stackSamples, type BatchArrays, type SampleInput, type SampleTargets } from '../samples.js';
 import type { AgentSpec } from '../spec.js';
-import type { SampleIndex, SampleRef } from './sample-index.js';
+import type { DatasetDraws, SampleIndex, SampleRef } from './sample-index.js';
 
 export interface AugmentationSettings {
   enabled: boolean;
@@ -34,14 +34,33 @@ function sampleBytes(sample: LoadedSample): number {
 /**
  * Which samples make up training step `step`: a pure function of (seed, step), so a resumed run
  * draws exactly the batches the uninterrupted run would have. Tasks are drawn uniformly, then a
- * pair within the task.
+ * pair within the task; with `draws` (dataset weights) a dataset is drawn first, in proportion
+ * to its weight, then a task of that dataset, then a pair.
  */
-export function batchPlan(index: Pick<SampleIndex, 'byTask'>, seed: number, step: number, batchSize: number): { sampleIds: number[]; augmentSeed: number } {
+export function batchPlan(
+  index: Pick<SampleIndex, 'byTask'>,
+  seed: number,
+  step: number,
+  batchSize: number,
+  draws?: DatasetDraws,
+): { sampleIds: number[]; augmentSeed: number } {
   const rng = new Rng(mix(seed, step));
   const tasks = [...index.byTask.values()];
   const sampleIds: number[] = [];
-  for (let i = 0; i < batchSize; i++) sampleIds.push(rng.pick(rng.pick(tasks)));
+  for (let i = 0; i < batchSize; i++) {
+    const pool = draws ? draws.tasks[weightedDataset(draws, rng)] : tasks;
+    sampleIds.push(rng.pick(rng.pick(pool)));
+  }
   return { sampleIds, augmentSeed: rng.nextUint32() };
+}
+
+/** A dataset index drawn in proportion to its weight. */
+function weightedDataset(draws: DatasetDraws, rng: Rng): number {
+  const c = draws.cumulative;
+  const u = rng.next() * c[c.length - 1];
+  let d = 0;
+  while (d < c.length - 1 && u >= c[d]) d++;
+  return d;
 }
 
 function mix(seed: number, step: number): number {

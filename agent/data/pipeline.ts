@@ -4,7 +4,7 @@ import type { BatchArrays } from '../samples.js';
 import type { AgentSpec } from '../spec.js';
 import { startWorker } from '../worker-thread.js';
 import { batchPlan, BatchBuilder, type AugmentationSettings } from './batch-builder.js';
-import type { SampleIndex } from './sample-index.js';
+import type { DatasetDraws, SampleIndex } from './sample-index.js';
 
 export interface PipelineOptions {
   dirs: string[];
@@ -13,6 +13,8 @@ export interface PipelineOptions {
   augmentation: AugmentationSettings;
   seed: number;
   batchSize: number;
+  /** Dataset weights (`datasetDraws`); default: tasks drawn uniformly across all datasets. */
+  draws?: DatasetDraws;
   /** Batches prepared ahead of the one being trained on. Default 2. */
   prefetch?: number;
   /** Build batches on the calling thread instead of a worker (tests, debugging). */
@@ -58,7 +60,7 @@ export class DataPipeline {
 
   private request(step: number): void {
     if (this.pending.has(step)) return;
-    const plan = batchPlan(this.options.index, this.options.seed, step, this.options.batchSize);
+    const plan = batchPlan(this.options.index, this.options.seed, step, this.options.batchSize, this.options.draws);
     if (this.builder) {
       this.pending.set(step, this.builder.build(plan.sampleIds, plan.augmentSeed));
       return;

@@ -46,3 +46,38 @@ export async function buildSampleIndex(dirs: readonly string[]): Promise<SampleI
   const sorted = new Map([...byTask.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { datasets, samples, byTask: sorted, seeds };
 }
+
+/**
+ * Weighted drawing across datasets: a dataset is drawn in proportion to its weight, then a task
+ * uniformly among that dataset's tasks, then a sample of that task within that dataset. (Without
+ * weights, batches draw tasks uniformly across all datasets together.)
+ */
+export interface DatasetDraws {
+  /** Running sums of the weights, one per dataset; the last is the total. */
+  cumulative: number[];
+  /** Per dataset, per task (sorted by name), the sample indices. */
+  tasks: number[][][];
+}
+
+/** The draws for one weight per dataset (positive numbers, in the order of `index.datasets`). */
+export function datasetDraws(index: Pick<SampleIndex, 'datasets' | 'samples'>, weights: readonly number[]): DatasetDraws {
+  if (!Array.isArray(weights) || weights.length !== index.datasets.length) {
+    throw invalidArgument('dataWeights', `must hold one weight per dataset (${index.datasets.length}), got ${Array.isArray(weights) ? weights.length : String(weights)}`);
+  }
+  const byDataset = index.datasets.map(() => new Map<string, number[]>());
+  index.samples.forEach((s, i) => {
+    const tasks = byDataset[s.dataset];
+    if (!tasks.has(s.task)) tasks.set(s.task, []);
+    tasks.get(s.task)?.push(i);
+  });
+  const cumulative: number[] = [];
+  let total = 0;
+  weights.forEach((w, d) => {
+    if (!(Number.isFinite(w) && w > 0)) throw invalidArgument('dataWeights', `weight of ${index.datasets[d].dir} must be a number > 0, got ${w}`);
+    if (byDataset[d].size === 0) throw invalidArgument('dataWeights', `${index.datasets[d].dir} has a weight but no training pairs`);
+    total += w;
+    cumulative.push(total);
+  });
+  const tasks = byDataset.map((m) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, ids]) => ids));
+  return { cumulative, tasks };
+}

@@ -233,7 +233,12 @@ export function validateConfig(config: NetworkConfig): NetworkConfig {
   }
   if (typeof config.surfaceHeight !== 'boolean') throw invalidArgument('config.surfaceHeight', `must be a boolean, got ${String(config.surfaceHeight)}`);
   const vocab = vocabSizeOf(checkTokenizerKind(config.tokenizer, 'config.tokenizer'));
-  if (config.vocabSize !== vocab) throw invalidArgument('config.vocabSize', `must be ${vocab} for tokenizer ${config.tokenizer}, got ${config.vocabSize}`);
+  // Fine-tuning a `words-v1` network may append words to its vocabulary (rows after `vocab`);
+  // the checkpoint's tokenizer record lists them.
+  const extensible = config.tokenizer === 'words-v1';
+  if (extensible ? config.vocabSize < vocab : config.vocabSize !== vocab) {
+    throw invalidArgument('config.vocabSize', `must be ${extensible ? 'at least ' : ''}${vocab} for tokenizer ${config.tokenizer}, got ${config.vocabSize}`);
+  }
   if (typeof config.localHead !== 'boolean') throw invalidArgument('config.localHead', `must be a boolean, got ${String(config.localHead)}`);
   if (config.levels !== 1 && config.levels !== 2) throw invalidArgument('config.levels', `must be 1 or 2, got ${String(config.levels)}`);
   assertFiniteNumber(config.fineCubeMetres, 'config.fineCubeMetres');

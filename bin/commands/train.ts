@@ -9,9 +9,19 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train one multi-task agent by behaviour cloning on demonstration datasets (resumes when rerun)')
-    .requiredOption('--data <dirs>', 'dataset folder(s), comma-separated (from `peract demos`)')
+    .requiredOption(
+      '--data <dirs>',
+      'dataset folder(s), comma-separated (from `peract demos` or a robot), each optionally DIR:WEIGHT (a number > 0, default 1): ' +
+        'with weights a dataset is drawn in proportion to its weight, e.g. data/sim:1,data/recorded:3',
+    )
     .requiredOption('--out <run>', 'run folder: checkpoints, metrics.jsonl, loss.png, accuracy.png')
-    .option('--preset <name>', `network preset: ${Object.keys(PRESETS).join(', ')} (c2f: coarse-to-fine, the CPU default)`, 'c2f')
+    .option(
+      '--init <checkpoint>',
+      'fine-tune: start from this checkpoint or model folder (e.g. models/peract-c2f) or run folder; weights, network, tokenizer and bounds come from it, ' +
+        'words of new goals are added to its vocabulary, steps and the --lr schedule start at 0 (not with --preset, --network, --bounds)',
+    )
+    .option('--init-optimizer', "with --init: resume the init checkpoint's optimizer state instead of starting the optimizer fresh")
+    .option('--preset <name>', `network preset: ${Object.keys(PRESETS).join(', ')} (c2f: coarse-to-fine, the CPU default) (default: "c2f")`)
     .option('--steps <n>', 'training steps', '3000')
     .option('--batch <n>', 'batch size', '8')
     .option('--seed <n>', 'seed of weights, batches, augmentation and dropout', '0')
@@ -34,7 +44,15 @@ export function registerTrain(program: Command): void {
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu (default: the best available; env PERACT_BACKEND)')
     .option('--no-progress', 'no progress bar (one line per checkpoint instead)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const preset = String(o.preset);
+      const init = typeof o.init === 'string' ? o.init : undefined;
+      if (init !== undefined) {
+        for (const flag of ['preset', 'network', 'bounds'] as const) {
+          if (o[flag] !== undefined) throw invalidArgument(`--${flag}`, `cannot be given with --init: the network, tokenizer and agent settings come from ${init}`);
+        }
+      } else if (o.initOptimizer === true) {
+        throw invalidArgument('--init-optimizer', 'needs --init (the checkpoint whose optimizer state to resume)');
+      }
+      const preset = String(o.preset ?? 'c2f');
       if (!(preset in PRESETS)) throw invalidArgument('--preset', `unknown preset ${preset}; known: ${Object.keys(PRESETS).join(', ')}`);
       const optimizer = String(o.optimizer);
       if (optimizer !== 'lamb' && optimizer !== 'adam') throw invalidArgument('--optimizer', `must be lamb or adam, got ${optimizer}`);
@@ -57,11 +75,13 @@ export function registerTrain(program: Command): void {
           )
         : null;
       let started = false;
+      const data = parseDataList(String(o.data));
       const result = await train({
-        data: String(o.data).split(',').filter(Boolean),
+        data: data.dirs,
+        ...(data.weights ? { dataWeights: data.weights } : {}),
         out: String(o.out),
-        preset: preset as TrainOptions['preset'],
-        network,
+        ...(init !== undefined ? { init, initOptimizer: o.initOptimizer === true } : { preset: preset as TrainOptions['preset'], network }),
+        onNote: (line) => console.error(line),
         ...(bounds ? { bounds } : {}),
         steps,
         batch: intOption(o.batch, '--batch', 1),
@@ -114,4 +134,32 @@ export function registerTrain(program: Command): void {
       }
       console.log(`run folder: ${result.runDir} (loss.png, accuracy.png, metrics.jsonl, checkpoints/)`);
     });
+}
+
+/**
+ * `--data a,b:3`: folders, each optionally followed by `:WEIGHT` (a number > 0). Weights are
+ * returned only when at least one is given (the others count 1); without any, batches draw tasks
+ * uniformly across all folders.
+ */
+export function parseDataList(value: string): { dirs: string[]; weights?: number[] } {
+  const items = value.split(',').filter(Boolean);
+  if (items.length === 0) throw invalidArgument('--data', 'give at least one dataset folder');
+  const dirs: string[] = [];
+  const weights: number[] = [];
+  let weighted = false;
+  for (const item of items) {
+    // The last colon followed by a number: a folder name may hold colons of its own.
+    const match = /^(.+):([^:/\\]*)$/.exec(item);
+    if (match && /^[\d.eE+-]+$/.test(match[2])) {
+      const weight = Number(match[2]);
+      if (!(Number.isFinite(weight) && weight > 0)) throw invalidArgument('--data', `weight of ${match[1]} must be a number > 0, got ${match[2]}`);
+      dirs.push(match[1]);
+      weights.push(weight);
+      weighted = true;
+    } else {
+      dirs.push(item);
+      weights.push(1);
+    }
+  }
+  return weighted ? { dirs, weights } : { dirs };
 }
