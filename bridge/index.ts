@@ -7,5 +7,7 @@ export * from './sim-bridge.js';
 export * from './ros-env-config.js';
 export * from './ros-env.js';
 export * from './run-on-robot.js';
+export { Recorder, DEFAULT_RECORDING, type RecorderOptions, type RecorderStatus, type RecorderEvent, type RecorderState, type RecordingConfig, type StopOutcome } from './recorder.js';
+export { advertiseRecordServices, describeStop, RECORD_SERVICES, type RecordServices } from './record-services.js';
 export { createViewerHandler, importMap } from './viewer-assets.js';
 export { toJson, toCbor, type Compression } from './wire.js';

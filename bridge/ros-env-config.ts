@@ -116,6 +116,27 @@ export const rosEnvConfigSchema = z
     serviceTimeoutMs: z.number().positive().default(120_000),
     /** Reconnect delay after a drop, doubling up to 10x. */
     reconnectDelayMs: z.number().positive().default(500),
+    /** `peract record` only: how demonstrations are cut and stored (docs/recording.md). */
+    recording: z
+      .object({
+        executedTopic: z.string().nullable().optional(),
+        ignoreCollisions: z.boolean().optional(),
+        imageEvery: z.number().int().min(1).optional(),
+        maxEpisodeSeconds: z.number().positive().optional(),
+        keyframes: z
+          .object({
+            restSeconds: z.number().positive().optional(),
+            restRadiusMetres: z.number().positive().optional(),
+            restAngleDeg: z.number().positive().optional(),
+            minTravelMetres: z.number().nonnegative().optional(),
+            minTurnDeg: z.number().nonnegative().optional(),
+            gripperHoldSeconds: z.number().nonnegative().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -37,8 +37,44 @@ interface Stamped {
   receivedMs: number;
 }
 
-/** Messages kept per image topic, to find frames of all cameras that match in time. */
-const HISTORY = 6;
+/** Messages kept per topic, to find frames of all cameras (and the states) that match in time. */
+const HISTORY = 8;
+
+interface GripperReading {
+  pose: Pose;
+  open: boolean;
+  fingers: [number, number];
+}
+
+/** One synchronised set of camera frames as `RosEnv.onFrameSet` streams it. */
+export interface StampedObservation {
+  observation: Observation;
+  /** Header stamp of the set (the first camera's colour frame), seconds. */
+  stampSeconds: number;
+  /** Largest difference between that stamp and those of the other frames and states used, ms. */
+  skewMs: number;
+  /** Camera sets that never completed between the previous streamed set and this one. */
+  droppedBefore: number;
+}
+
+export interface RosEnvConnectOptions {
+  /** Further topics to subscribe to (plain JSON), read back with `recent(topic)`. */
+  extraTopics?: { name: string; type: string }[];
+}
+
+/** The message of `history` whose stamp is nearest to `stampSec` (the newest when stamps are missing). */
+function nearestInTime(history: readonly Stamped[], stampSec: number): Stamped | undefined {
+  let best: Stamped | undefined;
+  let bestOff = Infinity;
+  for (const m of history) {
+    const off = Number.isFinite(m.stampSec) ? Math.abs(m.stampSec - stampSec) : Infinity;
+    if (off < bestOff || (off === bestOff && (!best || m.receivedMs > best.receivedMs))) {
+      best = m;
+      bestOff = off;
+    }
+  }
+  return best;
+}
 
 export class RosEnv implements Env {
   readonly tasks: readonly string[];
@@ -59,11 +95,16 @@ export class RosEnv implements Env {
   private stepIndex = 0;
   private goal = '';
   private lastAnswerMs = -Infinity;
+  private readonly frameListeners = new Set<(frame: StampedObservation) => void>();
+  private readonly streamErrors: unknown[] = [];
+  private lastEmittedStampSec = -Infinity;
+  private readonly extraTopics: { name: string; type: string }[];
   /** Commands sent since the last reset, for dry checks and logs. */
   commandsSent = 0;
 
-  private constructor(config: RosEnvConfig) {
+  private constructor(config: RosEnvConfig, extraTopics: { name: string; type: string }[]) {
     this.config = config;
+    this.extraTopics = extraTopics;
     this.cameras = cameraConfigs(config);
     this.tasks = config.tasks ?? (config.resetService ? TASK_NAMES : ['robot']);
     if (config.extrinsics.source === 'calibration') {
@@ -93,8 +134,8 @@ export class RosEnv implements Env {
   }
 
   /** Connects (waiting for the socket to open, unlike roslib's connect()) and subscribes. */
-  static async connect(config: RosEnvConfigInput | RosEnvConfig): Promise<RosEnv> {
-    const env = new RosEnv(parseRosEnvConfig(config));
+  static async connect(config: RosEnvConfigInput | RosEnvConfig, options: RosEnvConnectOptions = {}): Promise<RosEnv> {
+    const env = new RosEnv(parseRosEnvConfig(config), options.extraTopics ?? []);
     try {
       await env.open();
     } catch (err) {
@@ -166,15 +207,84 @@ export class RosEnv implements Env {
       this.latest.set(t, { msg: {}, stampSec: Number.NaN, receivedMs: performance.now() });
       this.wake();
     });
-    if (c.gripper.source === 'state') this.subscribe(c.gripper.topic, 'peract_msgs/GripperState', 'none', keep(c.gripper.topic, false));
+    if (c.gripper.source === 'state') this.subscribe(c.gripper.topic, 'peract_msgs/GripperState', 'none', keep(c.gripper.topic, true));
     const jointTopic = c.gripper.source === 'tf' ? c.gripper.jointStatesTopic : c.jointStates?.topic;
-    if (jointTopic) this.subscribe(jointTopic, 'sensor_msgs/JointState', 'none', keep(jointTopic, false));
-    if (c.jointStates && c.jointStates.topic !== jointTopic) this.subscribe(c.jointStates.topic, 'sensor_msgs/JointState', 'none', keep(c.jointStates.topic, false));
+    if (jointTopic) this.subscribe(jointTopic, 'sensor_msgs/JointState', 'none', keep(jointTopic, true));
+    if (c.jointStates && c.jointStates.topic !== jointTopic) this.subscribe(c.jointStates.topic, 'sensor_msgs/JointState', 'none', keep(c.jointStates.topic, true));
+    for (const t of this.extraTopics) this.subscribe(t.name, t.type, 'none', keep(t.name, true));
     if (c.goalTopic) this.subscribe(c.goalTopic, 'std_msgs/String', 'none', keep(c.goalTopic, false));
   }
 
   private wake(): void {
     for (const w of [...this.waiters]) w();
+    if (this.frameListeners.size > 0) this.emitFrameSets();
+  }
+
+  /**
+   * Calls `listener` with every synchronised set of camera frames as it completes, in stamp
+   * order, each with the gripper and joint states nearest to it in time: the stream a recorder
+   * needs (`observe` instead waits for the newest set after a moment). A set that never completes
+   * before a newer one does is dropped and counted. Returns the function that stops listening.
+   */
+  onFrameSet(listener: (frame: StampedObservation) => void): () => void {
+    if (typeof listener !== 'function') throw invalidArgument('listener', 'must be a function');
+    this.frameListeners.add(listener);
+    return () => {
+      this.frameListeners.delete(listener);
+    };
+  }
+
+  /** Messages received on one of the `extraTopics` given to `connect`, newest last (at most a few). */
+  recent(topic: string): readonly { msg: Record<string, unknown>; stampSec: number }[] {
+    return this.history.get(topic) ?? [];
+  }
+
+  private emitFrameSets(): void {
+    const first = this.history.get(this.cameras[0].colourTopic) ?? [];
+    for (let r = first.length - 1; r >= 0; r--) {
+      const ref = first[r];
+      if (!(ref.stampSec > this.lastEmittedStampSec)) break;
+      const set = this.setAt(ref.stampSec, -Infinity);
+      if (!set) continue;
+      // Reference frames between the last emitted set and this one never completed.
+      const skipped = first.slice(0, r).filter((m) => m.stampSec > this.lastEmittedStampSec).length;
+      this.lastEmittedStampSec = ref.stampSec;
+      let frame: StampedObservation | undefined;
+      try {
+        frame = this.stampedObservation(set, ref.stampSec, skipped);
+      } catch (err) {
+        this.streamErrors.push(err);
+        return;
+      }
+      if (!frame) return;
+      for (const l of [...this.frameListeners]) l(frame);
+      return;
+    }
+  }
+
+  /** Builds one streamed frame; undefined while no gripper state has arrived yet. */
+  private stampedObservation(set: { colour: Stamped; depth: Stamped }[], stampSec: number, dropped: number): StampedObservation | undefined {
+    const nearest = (topic: string): Stamped | undefined => nearestInTime(this.history.get(topic) ?? [], stampSec);
+    const gripper = this.gripperState(-Infinity, nearest);
+    if (!gripper) return undefined;
+    const joints = this.jointPositions(-Infinity, nearest);
+    const skews = [this.gripperTopic(), ...(this.config.jointStates ? [this.config.jointStates.topic] : [])]
+      .map((t) => nearest(t)?.stampSec ?? Number.NaN)
+      .concat(set.flatMap((s) => [s.colour.stampSec, s.depth.stampSec]))
+      .filter(Number.isFinite)
+      .map((t) => Math.abs(t - stampSec) * 1000);
+    const observation = this.buildObservation(set, gripper, joints ?? null);
+    return { observation, stampSeconds: stampSec, skewMs: skews.length > 0 ? Math.max(...skews) : 0, droppedBefore: dropped };
+  }
+
+  private gripperTopic(): string {
+    const g = this.config.gripper;
+    return g.source === 'state' ? g.topic : g.jointStatesTopic;
+  }
+
+  /** Errors met while building streamed frames (a malformed message), oldest first; taken by the caller. */
+  takeStreamErrors(): unknown[] {
+    return this.streamErrors.splice(0);
   }
 
   /** Resolves when `ready()` is true (re-checked on every message), or fails after `timeoutMs`. */
@@ -242,7 +352,6 @@ export class RosEnv implements Env {
    * `sinceMs` (performance.now clock), with the gripper state and camera poses.
    */
   async observe(sinceMs = -Infinity): Promise<Observation> {
-    const cams = this.cameras;
     const found = await this.waitFor(
       () => {
         if (!this.connected) return undefined;
@@ -264,7 +373,11 @@ export class RosEnv implements Env {
       this.config.topicTimeoutMs,
       () => this.describeSilence(sinceMs, true),
     );
-    const cameras: CameraFrame[] = cams.map((cam, i) => {
+    return this.buildObservation(found, gripper, joints);
+  }
+
+  private buildObservation(found: { colour: Stamped; depth: Stamped }[], gripper: GripperReading, joints: number[] | null): Observation {
+    const cameras: CameraFrame[] = this.cameras.map((cam, i) => {
       const { colour, depth } = found[i];
       const c = decodeColour(colour.msg, cam.colourTopic);
       const d = decodeDepth(depth.msg, cam.depthTopic);
@@ -294,31 +407,41 @@ export class RosEnv implements Env {
 
   /** Per camera the newest colour+depth pair whose stamps agree with all other cameras'. */
   private synchronisedSet(sinceMs: number): { colour: Stamped; depth: Stamped }[] | null {
-    const tolSec = this.config.syncToleranceMs / 1000;
-    const fresh = (topic: string) => (this.history.get(topic) ?? []).filter((m) => m.receivedMs > sinceMs);
-    for (const cam of this.cameras) if (!this.latest.has(cam.infoTopic)) return null;
-    const first = fresh(this.cameras[0].colourTopic);
+    const first = (this.history.get(this.cameras[0].colourTopic) ?? []).filter((m) => m.receivedMs > sinceMs);
     // Try reference stamps newest first: the first camera's colour frames.
     for (let r = first.length - 1; r >= 0; r--) {
-      const ref = first[r].stampSec;
-      const out: { colour: Stamped; depth: Stamped }[] = [];
-      for (const cam of this.cameras) {
-        const pick = (topic: string) => {
-          let best: Stamped | undefined;
-          for (const m of fresh(topic)) {
-            const off = Number.isFinite(ref) && Number.isFinite(m.stampSec) ? Math.abs(m.stampSec - ref) : 0;
-            if (off <= tolSec && (!best || m.receivedMs > best.receivedMs)) best = m;
-          }
-          return best;
-        };
-        const colour = pick(cam.colourTopic);
-        const depth = pick(cam.depthTopic);
-        if (!colour || !depth) break;
-        out.push({ colour, depth });
-      }
-      if (out.length === this.cameras.length) return out;
+      const set = this.setAt(first[r].stampSec, sinceMs);
+      if (set) return set;
     }
     return null;
+  }
+
+  /** Per camera the newest colour+depth pair received after `sinceMs` within the tolerance of stamp `ref`. */
+  private setAt(ref: number, sinceMs: number): { colour: Stamped; depth: Stamped }[] | null {
+    const tolSec = this.config.syncToleranceMs / 1000;
+    for (const cam of this.cameras) if (!this.latest.has(cam.infoTopic)) return null;
+    const pick = (topic: string) => {
+      let best: Stamped | undefined;
+      for (const m of this.history.get(topic) ?? []) {
+        if (m.receivedMs <= sinceMs) continue;
+        const off = Number.isFinite(ref) && Number.isFinite(m.stampSec) ? Math.abs(m.stampSec - ref) : 0;
+        if (off <= tolSec && (!best || m.receivedMs > best.receivedMs)) best = m;
+      }
+      return best;
+    };
+    const out: { colour: Stamped; depth: Stamped }[] = [];
+    for (const cam of this.cameras) {
+      const colour = pick(cam.colourTopic);
+      const depth = pick(cam.depthTopic);
+      if (!colour || !depth) return null;
+      out.push({ colour, depth });
+    }
+    return out;
+  }
+
+  /** Which topics have said nothing since `sinceMs` (performance.now clock), in words. */
+  explainSilence(sinceMs: number): string {
+    return this.describeSilence(sinceMs, true);
   }
 
   private describeSilence(sinceMs: number, gripperToo = false): string {
@@ -340,15 +463,15 @@ export class RosEnv implements Env {
     return `camera frames did not agree within ${this.config.syncToleranceMs} ms (syncToleranceMs) across ${this.cameras.map((c) => c.name).join(', ')}`;
   }
 
-  private gripperState(sinceMs: number): { pose: Pose; open: boolean; fingers: [number, number] } | undefined {
+  private gripperState(sinceMs: number, pick: (topic: string) => Stamped | undefined = (t) => this.latest.get(t)): GripperReading | undefined {
     const g = this.config.gripper;
     if (g.source === 'state') {
-      const m = this.latest.get(g.topic);
+      const m = pick(g.topic);
       if (!m || m.receivedMs <= sinceMs) return undefined;
       const widths = (m.msg.finger_widths as ArrayLike<number> | undefined) ?? [0, 0];
       return { pose: poseFromMsg(m.msg.pose, `${g.topic}.pose`), open: Boolean(m.msg.open), fingers: [Number(widths[0]), Number(widths[1])] };
     }
-    const js = this.latest.get(g.jointStatesTopic);
+    const js = pick(g.jointStatesTopic);
     if (!js || js.receivedMs <= sinceMs || !this.tf.has(g.frame)) return undefined;
     const names = js.msg.name as string[];
     const positions = js.msg.position as ArrayLike<number>;
@@ -362,10 +485,10 @@ export class RosEnv implements Env {
    * while none has arrived, null when no joint states are configured. A message without the
    * configured joints is an error naming them.
    */
-  private jointPositions(sinceMs: number): number[] | null | undefined {
+  private jointPositions(sinceMs: number, pick: (topic: string) => Stamped | undefined = (t) => this.latest.get(t)): number[] | null | undefined {
     const j = this.config.jointStates;
     if (!j) return null;
-    const m = this.latest.get(j.topic);
+    const m = pick(j.topic);
     if (!m || m.receivedMs <= sinceMs) return undefined;
     const names = Array.isArray(m.msg.name) ? (m.msg.name as unknown[]) : [];
     const positions = m.msg.position as ArrayLike<number> | undefined;

@@ -26,6 +26,8 @@ export interface TopicLike<T> {
 
 export interface ServiceLike<Req, Res> {
   callService(request: Req, callback: (response: Res) => void, failedCallback?: (error: string) => void, timeoutSec?: number): void;
+  advertiseAsync(callback: (request: Req) => Promise<Res>): Promise<void>;
+  unadvertise(): Promise<void>;
 }
 
 export interface TopicOptions {

@@ -35,6 +35,8 @@ export const SIM_TOPICS = {
   policyOutput: '/peract/policy_output',
   command: '/peract/command',
   stepResult: '/peract/step_result',
+  /** Each action as the robot starts executing it (from any source), so recorders know its flags. */
+  executed: '/peract/executed',
 } as const;
 
 export const SIM_SERVICES = {
@@ -88,6 +90,11 @@ export class SimRobot {
   private staticCameras = new Map<string, Pose>();
   private wristCameras = new Map<string, Pose>();
   private lastStampMs = 0;
+  /** The robot's clock: wall time while it stands, simulated time while it moves (see `stamp`). */
+  private clockMs = Date.now();
+  private clockWallMs = Date.now();
+  /** Set while a step runs: the clock then follows the simulation. */
+  private motion: { startClockMs: number; startSimSeconds: number | null; frames: number } | null = null;
   private episodeDone = false;
   private gripperOpenState = true;
   /** Frames of the last reset: their intrinsics feed CameraInfo without rendering. */
@@ -152,6 +159,7 @@ export class SimRobot {
     s.defineTopic(SIM_TOPICS.scene, 'std_msgs/String', { latched: true });
     s.defineTopic(SIM_TOPICS.policyOutput, 'peract_msgs/PolicyOutput', { latched: true });
     s.defineTopic(SIM_TOPICS.stepResult, 'peract_msgs/StepResult');
+    s.defineTopic(SIM_TOPICS.executed, 'peract_msgs/Command');
     s.defineTopic(SIM_TOPICS.command, 'peract_msgs/Command', { clientsMayPublish: true });
     s.onMessage(SIM_TOPICS.command, (msg) => {
       const fail = (message: string) => this.publishStepResult({ success: false, message, task_success: false, done: this.episodeDone, refused: false, step: this.stepCount });
@@ -247,7 +255,12 @@ export class SimRobot {
   /** One step; the caller holds the exclusive section. */
   private async executeNow(action: Action): Promise<ExecuteReply> {
     if (this.episodeDone) return { success: false, message: 'the episode is done: call /peract/reset', task_success: this.env.isSuccess(), done: true, refused: false, step: this.stepCount };
-    const r = await this.env.step(action);
+    this.server.publish(SIM_TOPICS.executed, {
+      target: { header: header(WORLD_FRAME, this.stamp()), pose: poseMsg({ positionMetres: action.positionMetres, quaternion: action.quaternion }) },
+      gripper_open: action.gripperOpen,
+      ignore_collisions: action.ignoreCollisions,
+    });
+    const r = await this.stepStreaming(action);
     this.stepCount++;
     this.episodeDone = r.done;
     this.gripperOpenState = r.observation.gripperOpen;
@@ -300,11 +313,48 @@ export class SimRobot {
     return { success: r.success, message: r.message, target, gripper_open: out.action.gripperOpen, ignore_collisions: out.action.ignoreCollisions, task_success: r.task_success, done: r.done };
   }
 
-  /** A wall-clock stamp that never repeats (clients tell frames apart by it). */
+  /**
+   * A stamp that never repeats (clients tell frames apart by it), from the robot's clock: it
+   * runs with the wall clock while the arm stands and with simulated time while a step moves it,
+   * so a recorder sees the motion at its real speed and no gap while the simulator computes.
+   */
   private stamp(): RosTime {
-    const now = Math.max(Date.now(), this.lastStampMs + 1);
+    const wall = Date.now();
+    if (this.motion) {
+      // Advanced by the control-frame hook; the wall time a step takes to compute is not the robot's.
+      this.clockWallMs = wall;
+    } else {
+      this.clockMs += Math.max(0, wall - this.clockWallMs);
+      this.clockWallMs = wall;
+    }
+    const now = Math.max(Math.round(this.clockMs), this.lastStampMs + 1);
     this.lastStampMs = now;
     return rosTimeFromMs(now);
+  }
+
+  /** Runs a step with the arm streamed while it moves, at the publishing rate in simulated time. */
+  private async stepStreaming(action: Action): Promise<Awaited<ReturnType<SimEnv['step']>>> {
+    const rate = this.options.rateHz ?? 10;
+    this.stamp();
+    const motion = { startClockMs: this.clockMs, startSimSeconds: null as number | null, frames: 0 };
+    this.motion = motion;
+    let nextPublishSeconds = 0;
+    this.env.onControlFrame = (simSeconds) => {
+      if (motion.startSimSeconds === null) motion.startSimSeconds = simSeconds;
+      const elapsed = simSeconds - motion.startSimSeconds;
+      this.clockMs = motion.startClockMs + elapsed * 1000;
+      if (elapsed + 1e-9 >= nextPublishSeconds) {
+        nextPublishSeconds = elapsed + 1 / rate;
+        this.publishStateSafely();
+      }
+    };
+    try {
+      return await this.env.step(action);
+    } finally {
+      this.env.onControlFrame = null;
+      this.motion = null;
+      this.clockWallMs = Date.now();
+    }
   }
 
   private publishLatched(): void {
@@ -362,7 +412,7 @@ export class SimRobot {
     const q = this.env.jointPositionsRad;
     const fingers = world.fingerOpenings();
     const hand = world.handPose();
-    const gripperOpen = this.gripperOpenState;
+    const gripperOpen = this.motion ? this.env.gripperIsOpen : this.gripperOpenState;
     // Order matters to clients that sync on arrival: poses first, images last, so a fresh image
     // set implies fresh tf and gripper state from the same tick.
     if (s.hasSubscribers(SIM_TOPICS.tf)) s.publish(SIM_TOPICS.tf, { transforms: this.transforms(stamp, q, fingers[0], hand) });

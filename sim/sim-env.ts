@@ -92,6 +92,11 @@ export class SimEnv implements Env {
   private physicsSteps = 0;
   private frames: RecordedFrame[] = [];
   private done = false;
+  /**
+   * Called at every control frame while physics runs (inside `step` too), with the episode's
+   * simulated time: a robot publisher uses it to stream the arm while it moves.
+   */
+  onControlFrame: ((simTimeSeconds: number) => void) | null = null;
 
   constructor(options: SimEnvOptions = {}) {
     this.rig = createDefaultCameraRig(options.cameras);
@@ -110,6 +115,11 @@ export class SimEnv implements Env {
 
   get currentTask(): TaskDefinition | null {
     return this.task;
+  }
+
+  /** The gripper's commanded state (it flips when a step starts closing or opening it). */
+  get gripperIsOpen(): boolean {
+    return this.gripperOpen;
   }
 
   get jointPositionsRad(): number[] {
@@ -324,6 +334,7 @@ export class SimEnv implements Env {
   }
 
   private recordFrame(): void {
+    this.onControlFrame?.(this.physicsSteps * this.timestepSec);
     const world = this.physics;
     const dt = this.stepsPerFrame * this.timestepSec;
     const fingers = clampFingers(world.fingerOpenings());

@@ -6,6 +6,7 @@ import { registerDataset } from './dataset.js';
 import { registerDemos } from './demos.js';
 import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
+import { registerRecord } from './record.js';
 import { registerRun } from './run.js';
 import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerAct(program);
   registerServe(program);
   registerRun(program);
+  registerRecord(program);
   registerExport(program);
   registerCurves(program);
 }
