@@ -52,3 +52,16 @@ const lib = roslibModule as unknown as RoslibModule;
 export const Ros = lib.Ros;
 export const Topic = lib.Topic;
 export const Service = lib.Service;
+
+/** A roslib connection that is open (roslib's connect() resolves before the socket is). */
+export async function connectRos(url: string, token?: string): Promise<RosLike> {
+  const ros = new Ros({});
+  const opened = new Promise<void>((resolve, reject) => {
+    ros.on('connection', () => resolve());
+    ros.on('close', () => reject(new Error(`the connection to ${url} closed before it opened`)));
+  });
+  if (token) ros.authenticate(token, '', '', '', 0, '', 0);
+  await ros.connect(url);
+  await opened;
+  return ros;
+}

@@ -38,14 +38,14 @@ export function callRos(ros: RosLike, name: string, type: string, request: Reply
   });
 }
 
-/** Resets the served episode and returns the expert's waypoints for it. */
-export async function resetForTeleop(ros: RosLike, task: string, seed: number): Promise<ExpertStep[]> {
+/** Resets the served episode and returns the expert's waypoints for it (and its goal text in `goal`). */
+export async function resetForTeleop(ros: RosLike, task: string, seed: number): Promise<ExpertStep[] & { goal: string }> {
   const r = await callRos(ros, SIM_SERVICES.reset, 'peract_msgs/Reset', { task, variation: -1, seed });
   if (!r.success) throw new PeractError('INVALID_ARGUMENT', `reset failed: ${String(r.message)}`, { field: 'task' });
   const local = new SimEnv();
   try {
     await local.reset({ task, seed });
-    return local.expert();
+    return Object.assign(local.expert(), { goal: String(r.goal) });
   } finally {
     await local.close();
   }

@@ -28,7 +28,7 @@ describe('peract CLI', () => {
   });
 
   it('prints --help for every command and exits 0', () => {
-    for (const command of ['start', 'demos', 'train', 'eval', 'act', 'serve', 'run', 'export']) {
+    for (const command of ['start', 'demos', 'train', 'eval', 'accuracy', 'act', 'serve', 'run', 'record', 'dataset', 'export', 'curves']) {
       const r = peract(command, '--help');
       expect(r.status, command).toBe(0);
       expect(r.stdout, command).toMatch(/Usage: peract/);

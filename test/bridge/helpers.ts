@@ -1,7 +1,7 @@
 import type { Action, Policy, PolicyOutput } from '../../core/index.js';
 import type { ExpertStep } from '../../sim/index.js';
 import WebSocket from 'ws';
-import { Ros, Service, Topic, type RosLike } from '../../bridge/roslib.js';
+import { connectRos, Service, Topic, type RosLike } from '../../bridge/roslib.js';
 
 /** A stand-in agent: step k returns the expert's waypoint k (the last one after that). */
 export function scriptedPolicy(steps: ExpertStep[]): Policy & { calls: number } {
@@ -17,18 +17,8 @@ export function scriptedPolicy(steps: ExpertStep[]): Policy & { calls: number } 
   return policy;
 }
 
-/** A roslib connection that is open (roslib's connect() resolves before the socket is). */
-export async function openRos(url: string, token?: string): Promise<RosLike> {
-  const ros = new Ros({});
-  const opened = new Promise<void>((resolve, reject) => {
-    ros.on('connection', () => resolve());
-    ros.on('close', () => reject(new Error('closed before opening')));
-  });
-  if (token) ros.authenticate(token, '', '', '', 0, '', 0);
-  await ros.connect(url);
-  await opened;
-  return ros;
-}
+/** A roslib connection that is open. */
+export const openRos = connectRos;
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {

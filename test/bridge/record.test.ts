@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../agent/index.js';
-import { advertiseRecordServices, Recorder, RECORD_SERVICES, startSimBridge, type RecorderEvent, type SimBridge } from '../../bridge/index.js';
+import { advertiseRecordServices, parseRosEnvConfig, Recorder, RECORD_SERVICES, startSimBridge, type RecorderEvent, type SimBridge } from '../../bridge/index.js';
 import { callRos, resetForTeleop, teleoperate } from '../../bridge/sim-teleop.js';
 import type { RosLike } from '../../bridge/roslib.js';
 import { openDataset, openDatasetWriter, type DatasetWriter } from '../../perception/index.js';
@@ -38,6 +39,9 @@ afterAll(async () => {
 const distance = (a: readonly number[], b: readonly number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 const trigger = (ros: RosLike, name: string) => callRos(ros, name, 'std_srvs/Trigger', {}, 60_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(ready: () => boolean): Promise<void> {
+  while (!ready()) await sleep(50);
+}
 
 describe('peract record over the bridge', () => {
   it('records the expert driven through /peract/execute with the expert’s own keyframes, and the dataset trains', async () => {
@@ -190,6 +194,43 @@ describe('peract record over the bridge', () => {
     }
     expect((await openDataset(join(dir, 'dropped'))).manifest.episodes).toEqual([]);
   }, 60_000);
+
+  it('runs as `peract record`: driven by lines on stdin, it saves the episode and exits 0', async () => {
+    const own = await startSimBridge({ port: 0, task: 'reach_target', seed: 4, rateHz: 20, viewer: false });
+    const out = join(dir, 'cli');
+    const child = spawn('npx', ['tsx', 'bin/peract.ts', 'record', '--rosbridge', own.url, '--task', 'reach_target', '--goal', 'reach the target', '--out', out, '--episodes', '1', '--no-services'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ros = await openRos(own.url);
+    try {
+      const steps = await resetForTeleop(ros, 'reach_target', 4);
+      await withTimeout(waitFor(() => stderr.includes('connected to')), 60_000, 'peract record to connect');
+      child.stdin.write('start\n');
+      await withTimeout(waitFor(() => stderr.includes('recording reach_target/ep0')), 10_000, 'the episode to start');
+      await teleoperate(ros, steps, 0.5);
+      child.stdin.write('stop\n');
+      expect(await withTimeout(exited, 30_000, 'peract record to exit')).toBe(0);
+    } finally {
+      child.kill();
+      ros.close();
+      await own.close();
+    }
+    expect(stderr).toMatch(/saved reach_target\/ep0: \d+ frames, \d+ keyframes, [\d.]+ s, dropped \d+, max skew \d+ ms/);
+    expect(stdout).toMatch(/recorded 1 episode into /);
+    expect((await openDataset(out)).manifest.episodes).toHaveLength(1);
+  }, 120_000);
+
+  it('the worked Franka configuration in docs/recording.md is a valid configuration', async () => {
+    const doc = await readFile(new URL('../../docs/recording.md', import.meta.url), 'utf8');
+    const json = /```json\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const config = parseRosEnvConfig(JSON.parse(json), 'docs/recording.md');
+    expect(config.cameras).toHaveLength(1);
+    expect(config.gripper.source).toBe('tf');
+    expect(config.recording?.keyframes?.restSeconds).toBe(0.3);
+  });
 
   it('rejects bad options with errors naming the field', async () => {
     await expect(Recorder.open({ robot: { url: bridge.url }, out: join(dir, 'x'), task: '../evil', goal: 'g' })).rejects.toThrow(/task: must be letters/);
