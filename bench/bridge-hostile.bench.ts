@@ -1,6 +1,6 @@
 import type { Benchmark, Figure } from './harness.js';
 import { median } from './harness.js';
-import type { RosLike } from '../bridge/roslib.js';
+import type { RosLike } from '../bridge/ros/roslib.js';
 import { callService, openRos } from '../test/bridge/helpers.js';
 import { BATCHES, checkGoodClient, leave, runBatch, startServeProcess, type ServeProcess } from '../test/bridge/hostile-clients.js';
 

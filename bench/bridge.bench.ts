@@ -1,7 +1,7 @@
 import type { Benchmark, Figure } from './harness.js';
 import { median } from './harness.js';
 import { RosEnv, startSimBridge } from '../bridge/index.js';
-import { Topic, type RosLike } from '../bridge/roslib.js';
+import { Topic, type RosLike } from '../bridge/ros/roslib.js';
 import { SimEnv } from '../sim/index.js';
 import { openRos } from '../test/bridge/helpers.js';
 

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchPlan, BatchBuilder } from '../agent/data/batch-builder.js';
-import { buildSampleIndex } from '../agent/data/sample-index.js';
-import { agentSpec } from '../agent/spec.js';
+import { batchPlan, BatchBuilder } from '../agent/training/data/batch-builder.js';
+import { buildSampleIndex } from '../agent/training/data/sample-index.js';
+import { agentSpec } from '../agent/encoding/spec.js';
 import { generateDemos } from '../sim/demos.js';
 import { median, type Benchmark, type Figure } from './harness.js';
 

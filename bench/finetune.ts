@@ -18,10 +18,10 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Recorder, startSimBridge } from '../bridge/index.js';
-import { connectRos } from '../bridge/roslib.js';
-import { resetForTeleop, teleoperate } from '../bridge/sim-teleop.js';
+import { connectRos } from '../bridge/ros/roslib.js';
+import { resetForTeleop, teleoperate } from '../bridge/sim-robot/sim-teleop.js';
 import { episodeSeed, invalidArgument } from '../core/index.js';
-import { openDataset } from '../perception/index.js';
+import { openDataset } from '../dataset/index.js';
 
 const program = new Command('finetune')
   .description('record demonstrations of one task over the bridge, fine-tune a model on them, and compare success before and after on held-out seeds')

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import { writeTrainingCurvePng } from '../agent/index.js';
+import { writeTrainingCurvePng } from '../viz/index.js';
 import { invalidArgument } from '../core/index.js';
 
 interface Point {

@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { forward, type ActionTargets, type NetworkConfig, type NetworkInput, type PeractNetwork } from '../agent/network/index.js';
 import { Rng } from '../core/index.js';
-import { selectBackend, type BackendName } from '../agent/backend.js';
-import type { BatchArrays } from '../agent/samples.js';
+import { selectBackend, type BackendName } from '../agent/backend/backend.js';
+import type { BatchArrays } from '../agent/encoding/samples.js';
 import { surfaceHeights } from '../perception/index.js';
 import { SURFACE_HEIGHT_MAX } from '../agent/network/index.js';
 

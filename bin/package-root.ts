@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * The package's root folder: the nearest folder above this file that holds package.json. From
  * source (bin/package-root.ts) that is the repository; built (dist/bin/package-root.js) it is
- * the installed package, which ships models/ and bridge/viewer/ beside dist/.
+ * the installed package, which ships models/ and bridge/sim-robot/viewer/ beside dist/.
  */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 

@@ -8,12 +8,3 @@ export { describeReading, SYNONYM_SOURCE, vocabularyWordFor, type WordReading } 
 export { WORDS_V1 } from './word-vocabulary.js';
 export * from './action-codes.js';
 export * from './augmentation.js';
-export * from './keyframes.js';
-export {
-  DEFAULT_MOTION_KEYFRAME_OPTIONS,
-  MotionKeyframeDetector,
-  discoverMotionKeyframes,
-  type MotionKeyframeOptions,
-  type MotionSample,
-} from './motion-keyframes.js';
-export * from './dataset/index.js';

@@ -1,6 +1,6 @@
 /**
- * Builds bridge/peract-msgs.generated.ts, the peract_msgs entries of the bridge's message
- * registry (bridge/message-types.ts), from the ROS interface files in msgs/peract_msgs/: those
+ * Builds bridge/server/peract-msgs.generated.ts, the peract_msgs entries of the bridge's message
+ * registry (bridge/server/message-types.ts), from the ROS interface files in msgs/peract_msgs/: those
  * files are the single definition of the types, shipped with the npm package for robots'
  * workspaces.
  *
@@ -79,7 +79,7 @@ export const PACKAGE_NAME = 'peract_msgs';
 /** The interface package, relative to the repository root. */
 export const PACKAGE_DIR = 'msgs/peract_msgs';
 /** The generated file, relative to the repository root. */
-export const GENERATED_FILE = 'bridge/peract-msgs.generated.ts';
+export const GENERATED_FILE = 'bridge/server/peract-msgs.generated.ts';
 
 const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
   int8: [-128n, 127n],

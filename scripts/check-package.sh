@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/peract-package-XXXXXX")"
 if [ "${KEEP:-0}" = 1 ]; then echo "work folder: $work"; else trap 'rm -rf "$work"' EXIT; fi
 step() { printf '\n== %s\n' "$*"; }
-SUBPATHS=(core perception agent sim bridge)
+SUBPATHS=(core perception dataset agent viz sim bridge)
 
 step "npm pack"
 (cd "$root" && npm pack --pack-destination "$work" >"$work/pack.log" 2>&1) || { cat "$work/pack.log"; exit 1; }

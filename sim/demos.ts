@@ -1,11 +1,11 @@
 import { assertPositiveInteger, EPISODE_SEED_BLOCK, episodeSeed, invalidArgument, PeractError, Rng, type CameraFrame } from '../core/index.js';
-import { discoverKeyframes, openDatasetWriter, recordedFrames, type EpisodeRecord } from '../perception/index.js';
+import { discoverKeyframes, openDatasetWriter, recordedFrames, type EpisodeRecord } from '../dataset/index.js';
 import { SimEnv } from './sim-env.js';
 import { getTask, type TaskDefinition } from './tasks/index.js';
 
 /**
  * Demonstrations: the scripted expert run in the simulator, cut into PerAct keyframes and
- * written as a dataset (perception/dataset).
+ * written as a dataset (dataset/).
  *
  * Seed rule (core's `episodeSeed`, shared with evaluation). `--seed S` owns the block of episode
  * seeds [S * 100000, (S + 1) * 100000), the same block for every task. Within a task the block is walked in order: each seed either yields an

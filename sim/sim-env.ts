@@ -15,7 +15,7 @@ import {
   type StepResult,
 } from '../core/index.js';
 import { Matrix4, Quaternion, Vector3, type Group } from 'three';
-import type { LowDimFrame } from '../perception/index.js';
+import type { LowDimFrame } from '../dataset/index.js';
 import { createPhysicsWorld, FINGER_MAX_OPENING_METRES, type PhysicsWorld } from './physics/index.js';
 import { applyPoses, buildSceneGraph, createDefaultCameraRig, type CameraRig, type DefaultRigOptions } from './render/index.js';
 import {

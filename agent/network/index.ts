@@ -1,4 +1,4 @@
-import '../tf-setup.js'; // the cpu backend and the gradients training needs
+import '../backend/tf-setup.js'; // the cpu backend and the gradients training needs
 export { PRESETS, resolveConfig, validateConfig, derivedSizes, type NetworkConfig, type PresetName } from './config.js';
 export { GROUNDING_FEATURES, SURFACE_HEIGHT_CLASSES, SURFACE_HEIGHT_MAX, surfaceHeightClasses, surfaceHeightTableGradient } from './model.js';
 export {

@@ -2,27 +2,9 @@ import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PeractError, invalidArgument, writeFileAtomic, type CameraFrame, type Vec3 } from '../../core/index.js';
-import { MANIFEST_FILE, openDataset, type Dataset, type EpisodeEntry, type EpisodeRecord } from '../../perception/dataset/index.js';
-import {
-  CELL_WIDTH,
-  COLORS,
-  blitFrame,
-  blitImage,
-  createImage,
-  drawCircle,
-  drawLine,
-  drawText,
-  encodePng,
-  fillRect,
-  makeProjector,
-  mix,
-  panelPixel,
-  textHeight,
-  truncateText,
-  wrapText,
-  type Image,
-  type Rgb,
-} from '../../agent/pictures/index.js';
+import { MANIFEST_FILE, openDataset, type Dataset, type EpisodeEntry, type EpisodeRecord } from '../../dataset/index.js';
+import { CELL_WIDTH, COLORS, blitFrame, blitImage, createImage, drawCircle, drawLine, drawText, encodePng, fillRect, makeProjector, mix, textHeight, truncateText, wrapText, type Image, type Rgb } from '../../viz/index.js';
+import { panelPixel } from '../../agent/report/index.js';
 import { intOption } from './options.js';
 
 /**

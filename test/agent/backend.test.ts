@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../agent/backend.js';
+import { selectBackend } from '../../agent/backend/backend.js';
 import { PeractError } from '../../core/index.js';
 
 describe('selectBackend', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSpec, buildSampleIndex, sliceBatch, type BatchArrays } from '../../agent/index.js';
-import { batchPlan, BatchBuilder } from '../../agent/data/batch-builder.js';
+import { batchPlan, BatchBuilder } from '../../agent/training/data/batch-builder.js';
 import { generateDemos } from '../../sim/index.js';
 
 let dir: string;

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../agent/backend.js';
+import { selectBackend } from '../../agent/backend/backend.js';
 import {
   assignParams,
   decodeSafetensors,

@@ -18,9 +18,10 @@ import {
   train,
   type TrainOptions,
 } from '../../agent/index.js';
-import { keyframeAction } from '../../agent/data/batch-builder.js';
+import { keyframeAction } from '../../agent/training/data/batch-builder.js';
 import { Rng } from '../../core/index.js';
-import { backProject, voxelResolution, Voxelizer, cubeBounds, openDataset, observationAt } from '../../perception/index.js';
+import { backProject, voxelResolution, Voxelizer, cubeBounds } from '../../perception/index.js';
+import { openDataset, observationAt } from '../../dataset/index.js';
 import { generateDemos, SimEnv } from '../../sim/index.js';
 import { syntheticInput, syntheticTargets } from '../../bench/synthetic.js';
 

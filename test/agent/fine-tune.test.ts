@@ -15,9 +15,10 @@ import {
   train,
   type TrainOptions,
 } from '../../agent/index.js';
-import { batchPlan, BatchBuilder } from '../../agent/data/batch-builder.js';
-import { checkpointSpec } from '../../agent/load-policy.js';
-import { openDataset, openDatasetWriter, WORD_VOCAB_SIZE, wordId } from '../../perception/index.js';
+import { batchPlan, BatchBuilder } from '../../agent/training/data/batch-builder.js';
+import { checkpointSpec } from '../../agent/acting/load-policy.js';
+import { WORD_VOCAB_SIZE, wordId } from '../../perception/index.js';
+import { openDataset, openDatasetWriter } from '../../dataset/index.js';
 import { generateDemos } from '../../sim/index.js';
 
 // The trainer tests' tiny network, without dropout so a loss can be recomputed exactly.

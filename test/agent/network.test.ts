@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../agent/backend.js';
+import { selectBackend } from '../../agent/backend/backend.js';
 import {
   Optimizer,
   PRESETS,

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../agent/backend.js';
+import { selectBackend } from '../../agent/backend/backend.js';
 import { computeGradients, createNetwork, disposeNetwork, resolveConfig, type NetworkConfig, type PresetName } from '../../agent/network/index.js';
-import { GRADIENTS } from '../../agent/tf-gradients.js';
+import { GRADIENTS } from '../../agent/backend/tf-gradients.js';
 import { syntheticInput, syntheticTargets } from '../../bench/synthetic.js';
 import { Rng } from '../../core/index.js';
 
@@ -58,7 +58,7 @@ async function registeredGradientsCalled(body: () => Promise<void>): Promise<Set
   return kernels;
 }
 
-describe('tfjs-core gradients (agent/tf-gradients.ts)', () => {
+describe('tfjs-core gradients (agent/backend/tf-gradients.ts)', () => {
   it('are the registered ones', () => {
     for (const config of GRADIENTS) expect(tf.getGradient(config.kernelName)?.gradFunc, config.kernelName).toBe(config.gradFunc);
   });

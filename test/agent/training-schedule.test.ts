@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../agent/backend.js';
+import { selectBackend } from '../../agent/backend/backend.js';
 import { circularGaussianTargets, crossEntropy, gaussianTargets, learningRateAt, loss, type LearningRateSchedule, type NetworkOutput } from '../../agent/network/index.js';
 
 beforeAll(async () => {

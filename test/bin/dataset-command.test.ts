@@ -6,8 +6,8 @@ import { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PeractError, type CameraFrame } from '../../core/index.js';
-import { recordedFrames } from '../../perception/keyframes.js';
-import { openDatasetWriter, type EpisodeRecord, type LowDimFrame } from '../../perception/dataset/index.js';
+import { recordedFrames } from '../../dataset/keyframes.js';
+import { openDatasetWriter, type EpisodeRecord, type LowDimFrame } from '../../dataset/index.js';
 import { registerDataset } from '../../bin/commands/dataset.js';
 
 const W = 40;

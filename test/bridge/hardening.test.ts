@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Encoder } from 'cbor-x';
 import { BridgeServer, startSimBridge, type SimBridge } from '../../bridge/index.js';
-import { Topic, type RosLike } from '../../bridge/roslib.js';
+import { Topic, type RosLike } from '../../bridge/ros/roslib.js';
 import { serveToken } from '../../bin/commands/serve.js';
 import { SimEnv } from '../../sim/index.js';
 import { callService, openRos, rawClient, topicRate, waitUntil, withTimeout } from './helpers.js';

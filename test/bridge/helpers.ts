@@ -1,7 +1,7 @@
 import type { Action, Policy, PolicyOutput } from '../../core/index.js';
 import type { ExpertStep } from '../../sim/index.js';
 import WebSocket from 'ws';
-import { connectRos, Service, Topic, type RosLike } from '../../bridge/roslib.js';
+import { connectRos, Service, Topic, type RosLike } from '../../bridge/ros/roslib.js';
 
 /** A stand-in agent: step k returns the expert's waypoint k (the last one after that). */
 export function scriptedPolicy(steps: ExpertStep[]): Policy & { calls: number } {

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Encoder } from 'cbor-x';
 import WebSocket from 'ws';
-import type { RosLike } from '../../bridge/roslib.js';
+import type { RosLike } from '../../bridge/ros/roslib.js';
 import { callService, openRos, topicRate, withTimeout } from './helpers.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topic, type RosLike } from '../../bridge/roslib.js';
+import { Topic, type RosLike } from '../../bridge/ros/roslib.js';
 import { openRos } from './helpers.js';
 import { BATCHES, checkGoodClient, leave, runBatch, startServeProcess, type Hostile, type ServeProcess } from './hostile-clients.js';
 

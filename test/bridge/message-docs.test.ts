@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServeAgent } from '../../bin/commands/serve.js';
 import { SHIPPED_MODEL } from '../../bin/commands/start.js';
 import { startSimBridge, type SimBridge } from '../../bridge/index.js';
-import { Topic, type RosLike } from '../../bridge/roslib.js';
+import { Topic, type RosLike } from '../../bridge/ros/roslib.js';
 import { parseInterface, readInterfaces, type ParsedInterface, type ParsedSection } from '../../scripts/build-msgs.js';
 import { callService, openRos } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PeractError } from '../../core/index.js';
 import { checkServicePart, defaultMessage, messageFields, serviceFields } from '../../bridge/index.js';
-import { PERACT_CONSTANTS } from '../../bridge/peract-msgs.generated.js';
+import { PERACT_CONSTANTS } from '../../bridge/server/peract-msgs.generated.js';
 import { checkLocalTypes, GENERATED_FILE, interfaceFiles, PACKAGE_DIR, parseInterface, readInterfaces, renderGenerated, type InterfaceSource, type ParsedInterface } from '../../scripts/build-msgs.js';
 
 /**

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../agent/index.js';
 import { advertiseRecordServices, parseRosEnvConfig, Recorder, RECORD_SERVICES, startSimBridge, type RecorderEvent, type SimBridge } from '../../bridge/index.js';
-import { callRos, resetForTeleop, teleoperate } from '../../bridge/sim-teleop.js';
-import type { RosLike } from '../../bridge/roslib.js';
-import { openDataset, openDatasetWriter, type DatasetWriter } from '../../perception/index.js';
+import { callRos, resetForTeleop, teleoperate } from '../../bridge/sim-robot/sim-teleop.js';
+import type { RosLike } from '../../bridge/ros/roslib.js';
+import { openDataset, openDatasetWriter, type DatasetWriter } from '../../dataset/index.js';
 import { recordDemo, SimEnv, type ExpertStep } from '../../sim/index.js';
 import { openRos, withTimeout } from './helpers.js';
 

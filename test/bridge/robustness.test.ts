@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { Encoder } from 'cbor-x';
 import { Rng } from '../../core/index.js';
 import { BridgeServer, startSimBridge, type SimBridge } from '../../bridge/index.js';
-import { Service } from '../../bridge/roslib.js';
+import { Service } from '../../bridge/ros/roslib.js';
 import { openRos, withTimeout } from './helpers.js';
 
 type Msg = Record<string, unknown>;
@@ -203,7 +203,7 @@ describe('with --token', () => {
 
   it('serves a client with the token (roslib authenticate)', async () => {
     const ros = await openRos(server.url, 's3cret');
-    const { Topic } = await import('../../bridge/roslib.js');
+    const { Topic } = await import('../../bridge/ros/roslib.js');
     const m = await withTimeout(new Promise<Msg>((resolve) => new Topic<Msg>({ ros, name: '/secret', messageType: 'std_msgs/String' }).subscribe(resolve)), 3000, 'latched message');
     ros.close();
     expect(m.data).toBe('hidden');

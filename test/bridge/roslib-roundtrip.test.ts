@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startSimBridge, type SimBridge } from '../../bridge/index.js';
-import { Service, Topic, type RosLike } from '../../bridge/roslib.js';
+import { Service, Topic, type RosLike } from '../../bridge/ros/roslib.js';
 import { openRos, withTimeout } from './helpers.js';
 
 type Msg = Record<string, unknown>;

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { registerServe } from '../../bin/commands/serve.js';
 import { SHIPPED_MODEL } from '../../bin/commands/start.js';
-import { Topic } from '../../bridge/roslib.js';
+import { Topic } from '../../bridge/ros/roslib.js';
 import { callService, openRos, withTimeout } from './helpers.js';
 
 type Msg = Record<string, unknown>;

@@ -63,7 +63,7 @@ describe('npm pack', () => {
   });
 
   it('ships the models, the viewer, the ROS interface package, README, LICENSE and package.json', () => {
-    for (const f of [...walk('models'), ...walk('bridge/viewer'), ...walk('msgs')]) expect(files, f).toContain(f);
+    for (const f of [...walk('models'), ...walk('bridge/sim-robot/viewer'), ...walk('msgs')]) expect(files, f).toContain(f);
     for (const f of ['package.xml', 'CMakeLists.txt', 'msg/Command.msg', 'srv/Execute.srv']) expect(files).toContain(`msgs/peract_msgs/${f}`);
     expect(walk('models').some((f) => f.endsWith('model.safetensors'))).toBe(true);
     for (const f of ['README.md', 'LICENSE', 'package.json']) expect(files).toContain(f);
@@ -75,7 +75,7 @@ describe('npm pack', () => {
     );
     expect(unwanted).toEqual([]);
     // Only what "files" names, plus the files npm always adds.
-    for (const f of files) expect(['dist/', 'bridge/viewer/', 'models/', 'msgs/'].some((d) => f.startsWith(d)) || ['README.md', 'LICENSE', 'package.json'].includes(f), f).toBe(true);
+    for (const f of files) expect(['dist/', 'bridge/sim-robot/viewer/', 'models/', 'msgs/'].some((d) => f.startsWith(d)) || ['README.md', 'LICENSE', 'package.json'].includes(f), f).toBe(true);
     // No emitted file points at a source map.
     for (const f of files) if (f.endsWith('.js')) expect(readFileSync(join(root, f), 'utf8'), f).not.toMatch(/sourceMappingURL/);
   });

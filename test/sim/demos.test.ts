@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PeractError } from '../../core/index.js';
-import { openDataset, type DatasetManifest, type EpisodeRecord } from '../../perception/index.js';
+import { openDataset, type DatasetManifest, type EpisodeRecord } from '../../dataset/index.js';
 import { DEMO_SEED_BLOCK, generateDemos, recordDemo, type DemoProgress, type DemoSummary } from '../../sim/demos.js';
 import { SimEnv } from '../../sim/sim-env.js';
 import { TASK_NAMES } from '../../sim/tasks/index.js';
