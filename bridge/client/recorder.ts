@@ -95,9 +95,18 @@ interface Episode {
   dropped: number;
   maxSkewMs: number;
   lastReceivedMs: number;
+  /** The gripper state the keyframe rule sees (see `settledGripper`), and when the raw state last changed. */
+  settledOpen: boolean | null;
+  flipIndex: number | null;
   /** Set once stopped and waiting to be written. */
   record?: EpisodeRecord;
 }
+
+/** Finger-width thresholds of `settledGripper` (both fingers together). */
+const FINGER_MOVED_METRES = 0.002;
+const FINGER_STILL_METRES = 0.001;
+const FINGER_STILL_SECONDS = 0.1;
+const GRIPPER_SETTLE_MAX_SECONDS = 1.5;
 
 /** How often the recorder checks for silent cameras and a dropped connection. */
 const WATCH_MS = 200;
@@ -193,6 +202,8 @@ export class Recorder {
       dropped: 0,
       maxSkewMs: 0,
       lastReceivedMs: performance.now(),
+      settledOpen: null,
+      flipIndex: null,
     };
     this.onEvent({ kind: 'started', episode: number, goal: this.goal });
     return { episode: number, goal: this.goal };
@@ -296,12 +307,45 @@ export class Recorder {
     });
     e.stamps.push(frame.stampSeconds);
     e.images.set(index, obs.cameras);
-    e.detector.push({ timeSeconds, positionMetres: obs.gripperPose.positionMetres, quaternion: obs.gripperPose.quaternion, gripperOpen: obs.gripperOpen });
+    e.detector.push({ timeSeconds, positionMetres: obs.gripperPose.positionMetres, quaternion: obs.gripperPose.quaternion, gripperOpen: this.settledGripper(e) });
     this.prune(e);
     if (timeSeconds >= this.recording.maxEpisodeSeconds) {
       this.onEvent({ kind: 'warning', message: `episode ${e.number} reached ${this.recording.maxEpisodeSeconds} s (maxEpisodeSeconds): stopping it` });
       void this.stop();
     }
+  }
+
+  /**
+   * The gripper state as the keyframe rule sees it: a change counts once the fingers have
+   * finished moving (they moved more than FINGER_MOVED_METRES since the command and then stayed
+   * within FINGER_STILL_METRES for FINGER_STILL_SECONDS), or GRIPPER_SETTLE_MAX_SECONDS after the
+   * command when they do not move. So the keyframe of a grasp shows the closed fingers, as the
+   * observation after executing that action does, not the moment the command went out.
+   */
+  private settledGripper(e: Episode): boolean {
+    const index = e.frames.length - 1;
+    const frame = e.frames[index];
+    if (e.settledOpen === null) e.settledOpen = frame.gripperOpen;
+    if (frame.gripperOpen === e.settledOpen) {
+      e.flipIndex = null;
+      return e.settledOpen;
+    }
+    if (e.flipIndex === null || e.frames[e.flipIndex].gripperOpen !== frame.gripperOpen) e.flipIndex = index;
+    const flip = e.frames[e.flipIndex];
+    const width = (f: LowDimFrame) => f.fingerWidthsMetres[0] + f.fingerWidthsMetres[1];
+    const moved = Math.abs(width(frame) - width(flip)) > FINGER_MOVED_METRES;
+    let still = true;
+    let j = index;
+    while (j > e.flipIndex && frame.timeSeconds - e.frames[j - 1].timeSeconds <= FINGER_STILL_SECONDS + 1e-6) {
+      j--;
+      if (Math.abs(width(e.frames[j]) - width(frame)) > FINGER_STILL_METRES) still = false;
+    }
+    const heldLongEnough = frame.timeSeconds - e.frames[j].timeSeconds >= FINGER_STILL_SECONDS - 1e-6;
+    if ((moved && still && heldLongEnough) || frame.timeSeconds - flip.timeSeconds >= GRIPPER_SETTLE_MAX_SECONDS) {
+      e.settledOpen = frame.gripperOpen;
+      e.flipIndex = null;
+    }
+    return e.settledOpen;
   }
 
   /** Frames missing in a gap of the stamps, against the median interval so far. */

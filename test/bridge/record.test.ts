@@ -90,6 +90,8 @@ describe('peract record over the bridge', () => {
       expect(Math.max(Math.abs(x - ex), Math.abs(y - ey), Math.abs(z - ez)), `keyframe ${i}`).toBeLessThan(ONE_VOXEL_METRES);
       expect(frame.gripperOpen, `keyframe ${i} gripper`).toBe(expected[i].gripperOpen);
       expect(frame.ignoreCollisions, `keyframe ${i} collision flag`).toBe(expected[i].ignoreCollisions);
+      // A grasp's keyframe shows the fingers closed, as the observation after that action does.
+      if (!frame.gripperOpen) expect(frame.fingerWidthsMetres[0] + frame.fingerWidthsMetres[1], `keyframe ${i} fingers`).toBeLessThan(0.06);
     });
     // `peract demos` cuts the same episode by PerAct's rule over every physics frame; that rule
     // also marks the arm's stop right after a grasp, at the grasp's pose. Folded, the poses agree.
