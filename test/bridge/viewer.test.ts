@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { loadServeAgent } from '../../bin/commands/serve.js';
 import { SHIPPED_MODEL } from '../../bin/commands/start.js';
 import { quaternionAngle, type Policy, type PolicyOutput } from '../../core/index.js';
-import { startSimBridge, type SimBridge } from '../../bridge/index.js';
+import { advertiseRecordServices, Recorder, startSimBridge, type SimBridge } from '../../bridge/index.js';
 import { SimEnv } from '../../sim/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,6 +24,8 @@ interface ViewerState {
   cloudPoints: number;
   policyOutputs: number;
   voxelsShown: number;
+  recorderFound: boolean;
+  lastRecord: { success: boolean; message: string } | null;
   lastAct: { success: boolean; message: string; target?: { position: { x: number; y: number; z: number }; orientation: { x: number; y: number; z: number; w: number } } } | null;
 }
 
@@ -132,6 +137,36 @@ describe.skipIf(!haveChromium && !process.env.CI)('the viewer without an agent',
     } finally {
       await browser.close();
       await bridge.close();
+    }
+  });
+});
+
+describe.skipIf(!haveChromium && !process.env.CI)('recording from the viewer', () => {
+  it('shows the record buttons once `peract record` runs, and they start and discard an episode', async () => {
+    const bridge = await startSimBridge({ port: 0, task: 'reach_target', rateHz: 20 });
+    const dir = await mkdtemp(join(tmpdir(), 'peract-viewer-record-'));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const recorder = await Recorder.open({ robot: { url: bridge.url }, out: dir, task: 'reach_target', goal: 'reach the target' });
+    const services = await advertiseRecordServices(recorder);
+    try {
+      const page = await browser.newPage();
+      await page.goto(bridge.viewerUrl);
+      await page.waitForFunction(() => (window as unknown as { __peract?: ViewerState }).__peract?.recorderFound === true, null, { timeout: 15_000 });
+      expect(await page.locator('#record').isVisible()).toBe(true);
+      await page.click('#record-start');
+      await page.waitForFunction(() => (window as unknown as { __peract: ViewerState }).__peract.lastRecord !== null, null, { timeout: 10_000 });
+      expect(await page.locator('#status').textContent()).toBe('record: recording reach_target/ep0');
+      expect(recorder.status.state).toBe('recording');
+      await page.click('#record-discard');
+      await page.waitForFunction(() => /discarded/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 10_000 });
+      expect(await page.locator('#status').textContent()).toBe('record: discarded episode 0');
+      expect(recorder.status.state).toBe('idle');
+    } finally {
+      await services.close();
+      await recorder.close();
+      await browser.close();
+      await bridge.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -16,6 +16,8 @@ const state = {
   voxelsShown: 0,
   renders: 0,
   lastAct: null,
+  lastRecord: null,
+  recorderFound: false,
   errors: [],
 };
 window.__peract = state;
@@ -313,3 +315,35 @@ document.getElementById('act-form').addEventListener('submit', (e) => {
     },
   );
 });
+
+// Recording: `peract record` advertises /peract/record/{start,stop,discard} (std_srvs/Trigger) on
+// this server; the buttons appear once it does.
+const recordEl = document.getElementById('record');
+const recordServices = ['start', 'stop', 'discard'].map((what) => ({ what, service: new Service({ ros, name: `/peract/record/${what}`, serviceType: 'std_srvs/Trigger' }) }));
+for (const { what, service } of recordServices) {
+  document.getElementById(`record-${what}`).addEventListener('click', () => {
+    setStatus(`record: ${what}…`);
+    service.callService(
+      {},
+      (res) => {
+        state.lastRecord = res;
+        setStatus(`record: ${res.message}`);
+      },
+      (err) => {
+        state.lastRecord = { success: false, message: String(err) };
+        setStatus(`record ${what} failed: ${err}`);
+      },
+    );
+  });
+}
+const lookForRecorder = () =>
+  new Service({ ros, name: '/rosapi/services', serviceType: 'rosapi/Services' }).callService(
+    {},
+    (res) => {
+      recordEl.hidden = !res.services.includes('/peract/record/start');
+      state.recorderFound = !recordEl.hidden;
+    },
+    () => undefined,
+  );
+lookForRecorder();
+setInterval(lookForRecorder, 2000);
