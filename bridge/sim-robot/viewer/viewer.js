@@ -346,4 +346,4 @@ const lookForRecorder = () =>
     () => undefined,
   );
 lookForRecorder();
-setInterval(lookForRecorder, 2000);
+window.setInterval(lookForRecorder, 2000);
