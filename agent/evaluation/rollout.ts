@@ -1,14 +1,5 @@
-import {
-  invalidArgument,
-  type Action,
-  type CameraFrame,
-  type Env,
-  type Policy,
-  type ResetOptions,
-  type ResetResult,
-  type Vec3,
-  type VoxelScore,
-} from '../../core/index.js';
+import type { Action, CameraFrame, Env, Policy, ResetOptions, ResetResult, VoxelScore } from '../../core/index.js';
+import { runEpisode, type RefusalRule } from '../../core/episode.js';
 
 export interface RolloutStep {
   /** 1-based agent step. */
@@ -58,73 +49,49 @@ export interface RolloutOptions {
    * a failure (default; RLBench and PerAct's evaluation), or 'retry': ask the policy again at the
    * same observation, avoiding the refused positions. A retry counts as an action.
    */
-  onRefusal?: 'end' | 'retry';
+  onRefusal?: RefusalRule;
 }
 
 /**
- * Runs a policy in any Env, keyframe by keyframe: observe, act, until success, a failure that
- * ends the episode (a planner failure, reported with its reason) or the step limit.
+ * Runs a policy in any Env, keyframe by keyframe, from a reset: core's episode loop
+ * (`runEpisode`, whose rules `peract run` shares) plus what evaluation keeps: the task, seed
+ * and variation, and a camera's frame at every step for pictures.
  */
 export async function rollout(env: Env, policy: Policy, reset: ResetOptions, options: RolloutOptions = {}): Promise<RolloutResult> {
-  const maxSteps = options.maxSteps ?? 25;
-  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw invalidArgument('maxSteps', `must be an integer >= 1, got ${maxSteps}`);
-  const onRefusal = options.onRefusal ?? 'end';
-  if (onRefusal !== 'end' && onRefusal !== 'retry') throw invalidArgument('onRefusal', `must be end or retry, got ${String(onRefusal)}`);
-  let avoid: Vec3[] = [];
-  const start = await env.reset(reset);
-  const goal = typeof options.goal === 'function' ? options.goal(start) : (options.goal ?? start.goal);
-  let observation = start.observation;
-  const steps: RolloutStep[] = [];
   const pick = (cams: CameraFrame[]): CameraFrame | undefined => (options.keepCamera ? cams.find((c) => c.name === options.keepCamera) : undefined);
-  let outcome: RolloutOutcome = 'limit';
-  let failureReason: string | undefined;
-  for (let k = 1; k <= maxSteps; k++) {
-    const t0 = performance.now();
-    const out = await policy.act(observation, goal, avoid.length > 0 ? { avoidPositionsMetres: avoid } : undefined);
-    const actMs = performance.now() - t0;
-    const frame = pick(observation.cameras);
-    const result = await env.step(out.action);
-    const step: RolloutStep = {
-      step: k,
-      action: out.action,
-      topVoxels: out.topVoxels,
-      success: result.success,
-      done: result.done,
-      actMs,
-      ...(result.failureReason ? { failureReason: result.failureReason } : {}),
-      ...(result.refused ? { refused: true } : {}),
-      ...(frame ? { frame } : {}),
-    };
-    steps.push(step);
-    options.onStep?.(step);
-    observation = result.observation;
-    if (result.success) {
-      outcome = 'success';
-      break;
-    }
-    if (result.refused && onRefusal === 'retry' && !result.done) {
-      avoid = [...avoid, out.action.positionMetres];
-      continue;
-    }
-    avoid = [];
-    // A refusal ends the episode (PerAct's protocol), as does a failure the environment calls
-    // final; a move a contact stopped part way goes on from where the arm is.
-    if (result.failureReason && (result.refused || result.done)) {
-      outcome = 'failure';
-      failureReason = result.failureReason;
-      break;
-    }
-    if (result.done) break;
-  }
-  const finalFrame = pick(observation.cameras);
+  const steps: RolloutStep[] = [];
+  const episode = await runEpisode(env, policy, (start) => (typeof options.goal === 'function' ? options.goal(start) : (options.goal ?? start.goal)), {
+    reset,
+    maxSteps: options.maxSteps,
+    onRefusal: options.onRefusal,
+    onStep: (s, observed) => {
+      const frame = pick(observed.cameras);
+      const step: RolloutStep = {
+        step: s.step,
+        action: s.action,
+        topVoxels: s.topVoxels,
+        success: s.success,
+        done: s.done,
+        actMs: s.actMs,
+        ...(s.failureReason ? { failureReason: s.failureReason } : {}),
+        ...(s.refused ? { refused: true } : {}),
+        ...(frame ? { frame } : {}),
+      };
+      steps.push(step);
+      options.onStep?.(step);
+    },
+  });
+  // Neither a dry run nor an abort is asked for here: the outcome is one of a rollout's.
+  const outcome: RolloutOutcome = episode.outcome === 'success' || episode.outcome === 'failure' ? episode.outcome : 'limit';
+  const finalFrame = pick(episode.finalObservation.cameras);
   return {
     task: reset.task,
-    variation: start.variation,
+    variation: episode.start?.variation ?? reset.variation ?? 0,
     seed: reset.seed ?? 0,
-    goal,
+    goal: episode.goal,
     outcome,
     success: outcome === 'success',
-    ...(failureReason ? { failureReason } : {}),
+    ...(episode.failureReason ? { failureReason: episode.failureReason } : {}),
     steps,
     ...(finalFrame ? { finalFrame } : {}),
   };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadPolicy, selectBackend } from '../../agent/index.js';
 import { formatRobotStep, loadRosEnvConfig, parseRosEnvConfig, RosEnv, runOnRobot } from '../../bridge/index.js';
-import { backendOption, intOption, NO_SUB_VOXEL_FLAG } from './options.js';
+import { backendOption, intOption, NO_SUB_VOXEL_FLAG, ON_REFUSAL_FLAG, refusalOption } from './options.js';
 
 export function registerRun(program: Command): void {
   program
@@ -15,8 +15,10 @@ export function registerRun(program: Command): void {
     .option('--token <token>', 'authentication token of the server')
     .option('--max-steps <n>', 'agent actions', '25')
     .option('--dry-run', 'print the actions without sending them')
+    .option(...ON_REFUSAL_FLAG)
     .option('--backend <name>', 'tensorflow | webgpu | wasm | cpu')
     .action(async (o: Record<string, string | boolean | undefined>) => {
+      const onRefusal = refusalOption(o.onRefusal);
       const overrides = { url: String(o.rosbridge), ...(typeof o.token === 'string' ? { token: o.token } : {}) };
       const config = typeof o.config === 'string' ? await loadRosEnvConfig(o.config, overrides) : parseRosEnvConfig(overrides, 'flags');
       await selectBackend(backendOption(o.backend));
@@ -29,6 +31,7 @@ export function registerRun(program: Command): void {
         const result = await runOnRobot(env, policy, String(o.goal), {
           dryRun: o.dryRun === true,
           maxSteps: intOption(o.maxSteps, '--max-steps', 1),
+          onRefusal,
           signal: controller.signal,
           onStep: (s) => console.log(formatRobotStep(s)),
         });
