@@ -5,8 +5,9 @@
  * training step (batch 16, the trainer's; 64 on the GPU), the `peract` preset's act latency and
  * training step (GPU only: wasm cannot hold its gradients, network.bench.ts).
  *
- * It ran as a single-file bundle (with Node, the `webgpu` package and Vulkan's loader) on a bare
- * GPU machine; the packing script is not yet part of this repository.
+ * It runs as a single-file bundle (with Node, the `webgpu` package and Vulkan's loader) on a bare
+ * GPU machine:
+ *   npm install --no-save webgpu && npm run pack:gpu   # here: writes .gpu/
  *   bash .gpu/run gpu.mjs [--out DIR]   # on the GPU machine; JSON lines on stdout and DIR/gpu.jsonl
  *
  * With `--checkpoint RUN` it also loads a trained policy on both backends and compares what it
