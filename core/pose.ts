@@ -35,15 +35,27 @@ export function quatToWxyz(q: Quat): [number, number, number, number] {
   return [q[3], q[0], q[1], q[2]];
 }
 
+/**
+ * A pose as a three.js Matrix4, for composing transforms. The quaternion is used as given (a
+ * unit quaternion, as every Pose the runtime hands out is); `matrixFromPose` validates.
+ */
+export function matrix4FromPose(pose: Pose): Matrix4 {
+  const q = pose.quaternion;
+  return new Matrix4().compose(new Vector3(...pose.positionMetres), new Quaternion(q[0], q[1], q[2], q[3]), new Vector3(1, 1, 1));
+}
+
+/** The pose of a rigid three.js Matrix4 (quaternion in canonical form). */
+export function poseFromMatrix4(m: Matrix4): Pose {
+  const p = new Vector3();
+  const q = new Quaternion();
+  m.decompose(p, q, new Vector3());
+  return { positionMetres: [p.x, p.y, p.z], quaternion: canonicalQuaternion([q.x, q.y, q.z, q.w]) };
+}
+
 /** 4x4 row-major rigid transform from a pose. */
 export function matrixFromPose(pose: Pose): number[] {
   assertFiniteArray(pose.positionMetres, 3, 'positionMetres');
-  const q = canonicalQuaternion(pose.quaternion);
-  const m = new Matrix4().compose(
-    new Vector3(...pose.positionMetres),
-    new Quaternion(q[0], q[1], q[2], q[3]),
-    new Vector3(1, 1, 1),
-  );
+  const m = matrix4FromPose({ positionMetres: pose.positionMetres, quaternion: canonicalQuaternion(pose.quaternion) });
   // three.js stores column-major; transpose to our row-major convention.
   return m.transpose().toArray();
 }
@@ -51,11 +63,7 @@ export function matrixFromPose(pose: Pose): number[] {
 /** Pose from a 4x4 row-major rigid transform. */
 export function poseFromMatrix(rowMajor: ArrayLike<number>): Pose {
   assertFiniteArray(rowMajor, 16, 'matrix');
-  const m = new Matrix4().fromArray(Array.from(rowMajor)).transpose();
-  const p = new Vector3();
-  const q = new Quaternion();
-  m.decompose(p, q, new Vector3());
-  return { positionMetres: [p.x, p.y, p.z], quaternion: canonicalQuaternion([q.x, q.y, q.z, q.w]) };
+  return poseFromMatrix4(new Matrix4().fromArray(Array.from(rowMajor)).transpose());
 }
 
 /** Rotates a vector by a quaternion `[x, y, z, w]`. */

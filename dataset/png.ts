@@ -1,22 +1,15 @@
 import { PNG } from 'pngjs';
+import { rgbFromRgba } from '../core/png.js';
 
 /**
- * The three image encodings of a dataset, on pngjs: 8-bit RGB colour, and 16-bit grayscale for
+ * The three image encodings of a dataset, on pngjs: 8-bit RGB colour (written by core/png.ts), and 16-bit grayscale for
  * millimetre depth and object ids. pngjs writes 16-bit grayscale exactly (checked by the
  * dataset tests) and decodes everything to RGBA; we read back channel 0.
  * Decoding errors are thrown as plain Errors; the loader turns them into CORRUPT_FILE.
  */
 
-const COLOR_TYPE_GRAY = 0;
-const COLOR_TYPE_RGB = 2;
-
-export function encodeRgbPng(width: number, height: number, rgb: Uint8Array): Buffer {
-  const data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
-  return PNG.sync.write(
-    { width, height, data } as PNG,
-    { colorType: COLOR_TYPE_RGB, inputColorType: COLOR_TYPE_RGB, inputHasAlpha: false, bitDepth: 8 },
-  );
-}
+const COLOUR_TYPE_GRAY = 0;
+const COLOUR_TYPE_RGB = 2;
 
 export function encodeGray16Png(width: number, height: number, values: Uint16Array): Buffer {
   // pngjs views `data.buffer` from offset 0 as 16-bit samples in platform order: hand it a
@@ -24,7 +17,7 @@ export function encodeGray16Png(width: number, height: number, values: Uint16Arr
   const copy = new Uint16Array(values);
   return PNG.sync.write(
     { width, height, data: Buffer.from(copy.buffer) } as PNG,
-    { colorType: COLOR_TYPE_GRAY, inputColorType: COLOR_TYPE_GRAY, inputHasAlpha: false, bitDepth: 16 },
+    { colorType: COLOUR_TYPE_GRAY, inputColorType: COLOUR_TYPE_GRAY, inputHasAlpha: false, bitDepth: 16 },
   );
 }
 
@@ -52,19 +45,13 @@ function checkShape(png: Decoded, width: number, height: number, bitDepth: numbe
 
 export function decodeRgbPng(bytes: Uint8Array, width: number, height: number): Uint8Array {
   const png = decode(bytes);
-  checkShape(png, width, height, 8, COLOR_TYPE_RGB, '8-bit RGB');
-  const out = new Uint8Array(width * height * 3);
-  for (let p = 0, q = 0; p < out.length; p += 3, q += 4) {
-    out[p] = png.data[q];
-    out[p + 1] = png.data[q + 1];
-    out[p + 2] = png.data[q + 2];
-  }
-  return out;
+  checkShape(png, width, height, 8, COLOUR_TYPE_RGB, '8-bit RGB');
+  return rgbFromRgba(png.data, width * height);
 }
 
 export function decodeGray16Png(bytes: Uint8Array, width: number, height: number): Uint16Array {
   const png = decode(bytes);
-  checkShape(png, width, height, 16, COLOR_TYPE_GRAY, '16-bit grayscale');
+  checkShape(png, width, height, 16, COLOUR_TYPE_GRAY, '16-bit grayscale');
   const out = new Uint16Array(width * height);
   for (let p = 0; p < out.length; p++) out[p] = png.data[p * 4];
   return out;

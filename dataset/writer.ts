@@ -5,7 +5,8 @@ import { sha256Hex, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
 import { checkEpisodeRecord, checkTaskAndSeed, type CameraLayout } from './check.js';
 import { readManifest } from './manifest.js';
 import { depthToMillimetres } from '../perception/backproject.js';
-import { encodeGray16Png, encodeRgbPng } from './png.js';
+import { encodeRgbPng } from '../core/png.js';
+import { encodeGray16Png } from './png.js';
 import { CAMERAS_FILE, LOWDIM_FILE, MANIFEST_FILE, episodeDirName, imageFileName } from './layout.js';
 import type { CamerasFile, LowDimFile } from './schema.js';
 import {

@@ -2,7 +2,9 @@ import {
   assertFiniteArray,
   canonicalQuaternion,
   invalidArgument,
+  matrix4FromPose,
   PeractError,
+  poseFromMatrix4,
   quaternionAngle,
   Rng,
   type Action,
@@ -14,7 +16,7 @@ import {
   type ResetResult,
   type StepResult,
 } from '../core/index.js';
-import { Matrix4, Quaternion, Vector3, type Group } from 'three';
+import type { Group } from 'three';
 import type { LowDimFrame } from '../dataset/index.js';
 import { createPhysicsWorld, FINGER_MAX_OPENING_METRES, type PhysicsWorld } from './physics/index.js';
 import { applyPoses, buildSceneGraph, createDefaultCameraRig, type CameraRig, type DefaultRigOptions } from './render/index.js';
@@ -272,13 +274,10 @@ export class SimEnv implements Env {
     const spec = this.sceneSpec.bodies.find((b) => b.name === held);
     if (!spec) return undefined;
     const half = boundingHalfExtents(spec.geoms.map((g) => g.shape));
-    const tool = matrixOf(world.handPose());
-    const body = matrixOf(world.bodyPose(held));
+    const tool = matrix4FromPose(world.handPose());
+    const body = matrix4FromPose(world.bodyPose(held));
     const inTool = tool.invert().multiply(body);
-    const p = new Vector3();
-    const q = new Quaternion();
-    inTool.decompose(p, q, new Vector3());
-    return { poseInTool: { positionMetres: [p.x, p.y, p.z], quaternion: canonicalQuaternion([q.x, q.y, q.z, q.w]) }, halfExtentsMetres: half, name: held };
+    return { poseInTool: poseFromMatrix4(inTool), halfExtentsMetres: half, name: held };
   }
 
   /** Drives the hand through the joint path; returns a reason when it gets stuck. */
@@ -381,10 +380,6 @@ function poseError(a: Pose, b: Pose): { metres: number; rad: number } {
   const pa = a.positionMetres;
   const pb = b.positionMetres;
   return { metres: Math.hypot(pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]), rad: quaternionAngle(a.quaternion, b.quaternion) };
-}
-
-function matrixOf(p: Pose): Matrix4 {
-  return new Matrix4().compose(new Vector3(...p.positionMetres), new Quaternion(...p.quaternion), new Vector3(1, 1, 1));
 }
 
 function boundingHalfExtents(shapes: SceneSpec['bodies'][number]['geoms'][number]['shape'][]): [number, number, number] {

@@ -1,5 +1,6 @@
 import { PNG } from 'pngjs';
 import { PeractError, assertPositiveInteger, invalidArgument, type CameraFrame } from '../core/index.js';
+import { encodeRgbPng, rgbFromRgba } from '../core/png.js';
 
 /**
  * A small RGB raster and the drawing operations the rollout and training pictures need. Every
@@ -50,18 +51,18 @@ export function getPixel(image: Image, x: number, y: number): Rgb {
 }
 
 /** Sets one pixel; coordinates are rounded down and pixels outside the image are ignored. */
-export function setPixel(image: Image, x: number, y: number, color: Rgb): void {
+export function setPixel(image: Image, x: number, y: number, colour: Rgb): void {
   const px = Math.floor(x);
   const py = Math.floor(y);
   if (px < 0 || py < 0 || px >= image.width || py >= image.height) return;
   const i = (py * image.width + px) * 3;
-  image.data[i] = color[0];
-  image.data[i + 1] = color[1];
-  image.data[i + 2] = color[2];
+  image.data[i] = colour[0];
+  image.data[i + 1] = colour[1];
+  image.data[i + 2] = colour[2];
 }
 
 /** Fills the rectangle with top-left (x, y), clipped to the image. */
-export function fillRect(image: Image, x: number, y: number, width: number, height: number, color: Rgb): void {
+export function fillRect(image: Image, x: number, y: number, width: number, height: number, colour: Rgb): void {
   const x0 = Math.max(0, Math.floor(x));
   const y0 = Math.max(0, Math.floor(y));
   const x1 = Math.min(image.width, Math.floor(x + width));
@@ -69,19 +70,19 @@ export function fillRect(image: Image, x: number, y: number, width: number, heig
   for (let py = y0; py < y1; py++) {
     let i = (py * image.width + x0) * 3;
     for (let px = x0; px < x1; px++, i += 3) {
-      image.data[i] = color[0];
-      image.data[i + 1] = color[1];
-      image.data[i + 2] = color[2];
+      image.data[i] = colour[0];
+      image.data[i + 1] = colour[1];
+      image.data[i + 2] = colour[2];
     }
   }
 }
 
 /** One-pixel outline of a rectangle. */
-export function strokeRect(image: Image, x: number, y: number, width: number, height: number, color: Rgb): void {
-  fillRect(image, x, y, width, 1, color);
-  fillRect(image, x, y + height - 1, width, 1, color);
-  fillRect(image, x, y, 1, height, color);
-  fillRect(image, x + width - 1, y, 1, height, color);
+export function strokeRect(image: Image, x: number, y: number, width: number, height: number, colour: Rgb): void {
+  fillRect(image, x, y, width, 1, colour);
+  fillRect(image, x, y + height - 1, width, 1, colour);
+  fillRect(image, x, y, 1, height, colour);
+  fillRect(image, x + width - 1, y, 1, height, colour);
 }
 
 /**
@@ -89,7 +90,7 @@ export function strokeRect(image: Image, x: number, y: number, width: number, he
  * square of that size at each step. The segment is clipped to the image first, so an endpoint
  * projected millions of pixels away costs nothing.
  */
-export function drawLine(image: Image, x0: number, y0: number, x1: number, y1: number, color: Rgb, thicknessPx = 1): void {
+export function drawLine(image: Image, x0: number, y0: number, x1: number, y1: number, colour: Rgb, thicknessPx = 1): void {
   if (![x0, y0, x1, y1].every(Number.isFinite)) return;
   const pad = Math.ceil(thicknessPx);
   const clipped = clipSegment(x0, y0, x1, y1, -pad, -pad, image.width + pad, image.height + pad);
@@ -106,8 +107,8 @@ export function drawLine(image: Image, x0: number, y0: number, x1: number, y1: n
   const off = Math.floor((t - 1) / 2);
   let err = dx + dy;
   for (;;) {
-    if (t === 1) setPixel(image, ax, ay, color);
-    else fillRect(image, ax - off, ay - off, t, t, color);
+    if (t === 1) setPixel(image, ax, ay, colour);
+    else fillRect(image, ax - off, ay - off, t, t, colour);
     if (ax === bx && ay === by) break;
     const e2 = 2 * err;
     if (e2 >= dy) {
@@ -150,7 +151,7 @@ function clipSegment(
 
 /** A circle centred on pixel (cx, cy): filled, or an outline `thicknessPx` wide. */
 export function drawCircle(
-  image: Image, cx: number, cy: number, radiusPx: number, color: Rgb,
+  image: Image, cx: number, cy: number, radiusPx: number, colour: Rgb,
   options: { filled?: boolean; thicknessPx?: number } = {},
 ): void {
   if (![cx, cy, radiusPx].every(Number.isFinite) || radiusPx < 0) return;
@@ -162,17 +163,9 @@ export function drawCircle(
   for (let dy = -r; dy <= r; dy++) {
     for (let dx = -r; dx <= r; dx++) {
       const d = Math.hypot(dx, dy);
-      if (d <= outer && d > inner) setPixel(image, x + dx, y + dy, color);
+      if (d <= outer && d > inner) setPixel(image, x + dx, y + dy, colour);
     }
   }
-}
-
-/** An 'x' marker of half-size `radiusPx` centred on pixel (cx, cy). */
-export function drawCross(image: Image, cx: number, cy: number, radiusPx: number, color: Rgb, thicknessPx = 1): void {
-  const x = Math.floor(cx);
-  const y = Math.floor(cy);
-  drawLine(image, x - radiusPx, y - radiusPx, x + radiusPx, y + radiusPx, color, thicknessPx);
-  drawLine(image, x - radiusPx, y + radiusPx, x + radiusPx, y - radiusPx, color, thicknessPx);
 }
 
 /** Copies `src` into `dst` with its top-left at (x, y), clipped. */
@@ -215,14 +208,7 @@ export function blitFrame(image: Image, frame: CameraFrame, x: number, y: number
 /** Encodes as an 8-bit RGB PNG. */
 export function encodePng(image: Image): Buffer {
   checkImage(image);
-  const data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  // pngjs's typings want a PNG instance; its sync writer only reads width, height and data.
-  return PNG.sync.write({ width: image.width, height: image.height, data } as PNG, {
-    colorType: 2,
-    inputColorType: 2,
-    inputHasAlpha: false,
-    bitDepth: 8,
-  });
+  return encodeRgbPng(image.width, image.height, image.data);
 }
 
 /** Decodes any PNG pngjs reads into an RGB Image (alpha dropped). */
@@ -233,13 +219,9 @@ export function decodePng(bytes: Uint8Array): Image {
   } catch (error) {
     throw new PeractError('CORRUPT_FILE', `not a readable PNG (${(error as Error).message})`, { field: 'bytes', cause: error });
   }
-  const out = createImage(png.width, png.height);
-  for (let p = 0, q = 0; p < out.data.length; p += 3, q += 4) {
-    out.data[p] = png.data[q];
-    out.data[p + 1] = png.data[q + 1];
-    out.data[p + 2] = png.data[q + 2];
-  }
-  return out;
+  assertPositiveInteger(png.width, 'width');
+  assertPositiveInteger(png.height, 'height');
+  return { width: png.width, height: png.height, data: rgbFromRgba(png.data, png.width * png.height) };
 }
 
 /** Blends a colour toward another: t = 0 gives `a`, 1 gives `b`. */

@@ -160,36 +160,22 @@ const CPU: Readonly<NetworkConfig> = {
 };
 
 export const PRESETS: Readonly<Record<PresetName, Readonly<NetworkConfig>>> = {
+  // The paper's sizes, written as the fields in which they differ from `cpu`.
   peract: {
+    ...CPU,
     gridSize: 100,
-    inputChannels: 10,
     voxelFeatureDim: 64,
     patchSize: 5,
     voxelTokenDim: 64,
-    proprioDim: 4,
     proprioFeatureDim: 64,
     languageLength: 77,
-    vocabSize: 512,
     languageEmbedDim: 512,
     numLatents: 2048,
     latentDim: 512,
-    crossHeads: 1,
-    crossHeadDim: 64,
     selfAttentionLayers: 6,
     selfHeads: 8,
     selfHeadDim: 64,
     ffMult: 4,
-    rotationBins: 72,
-    headHidden: [256, 64],
-    leakySlope: 0.02,
-    dropout: 0.1,
-    axisLogits: true,
-    tokenizer: 'words-v1',
-    languageGrounding: true,
-    surfaceHeight: true,
-    levels: 1,
-    fineCubeMetres: 0,
-    localHead: false,
   },
   cpu: CPU,
   c2f: {

@@ -1,13 +1,13 @@
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, PeractError, type PeractErrorCode } from '../../core/index.js';
+import { invalidArgument } from '../../core/index.js';
 import type { BackendName } from '../backend/backend.js';
 import { sliceBatch, toTensors } from './batch-tensors.js';
 import type { ReplicaInit, ReplicaRequest } from './gradient-worker.js';
 import { computeGradients, type LossValues, type NetworkConfig, type Optimizer, type PeractNetwork, type StepOptions } from '../network/index.js';
 import type { BatchArrays } from '../encoding/samples.js';
 import type { AgentSpec } from '../encoding/spec.js';
-import { startWorker } from './worker-thread.js';
+import { PendingRequests, startWorker } from './worker-thread.js';
 
 interface ReplicaResult {
   grads: Float32Array[];
@@ -23,22 +23,12 @@ interface ReplicaResult {
  */
 export class GradientReplicas {
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (r: ReplicaResult) => void; reject: (e: Error) => void }>();
+  private readonly answers = new PendingRequests<ReplicaResult>('gradient replica', (reply) =>
+    reply.grads && reply.losses ? { grads: reply.grads as Float32Array[], losses: reply.losses as LossValues } : undefined,
+  );
 
   private constructor(private readonly workers: Worker[]) {
-    for (const w of workers) {
-      w.on('message', (msg: { id: number; grads?: Float32Array[]; losses?: LossValues; error?: string; code?: PeractErrorCode }) => {
-        const r = this.waiting.get(msg.id);
-        if (!r) return;
-        this.waiting.delete(msg.id);
-        if (msg.grads && msg.losses) r.resolve({ grads: msg.grads, losses: msg.losses });
-        else r.reject(new PeractError(msg.code ?? 'INTERNAL', `gradient replica: ${msg.error ?? 'failed'}`));
-      });
-      w.on('error', (err) => {
-        for (const r of this.waiting.values()) r.reject(new PeractError('INTERNAL', `gradient replica crashed: ${err.message}`, { cause: err }));
-        this.waiting.clear();
-      });
-    }
+    for (const w of workers) this.answers.listen(w);
   }
 
   /** Starts `count` replicas (the trainer's own thread is one more). */
@@ -110,7 +100,7 @@ export class GradientReplicas {
 
   private request(worker: Worker, weights: Float32Array[], batch: BatchArrays, dropoutSeed: number, options: StepOptions): Promise<ReplicaResult> {
     const id = this.nextId++;
-    const promise = new Promise<ReplicaResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const promise = this.answers.expect(id);
     // Copies of just this share, transferred: posting a view would clone its whole batch buffer.
     const share = Object.fromEntries(Object.entries(batch).map(([k, a]) => [k, (a as Float32Array | Int32Array).slice()])) as unknown as BatchArrays;
     const message: ReplicaRequest = { id, weights, batch: share, dropoutSeed, loss: options.loss ?? {} };

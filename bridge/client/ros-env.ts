@@ -1,10 +1,10 @@
 // Over 400 lines: one Env over one connection; subscriptions, synchronisation, waiting and the
 // commands all read the same received-message state, which splitting would have to expose.
 import { Ros, Service, Topic, type RosLike, type TopicLike } from '../ros/roslib.js';
-import { Matrix4, Quaternion, Vector3 } from 'three';
 import {
   canonicalQuaternion,
   invalidArgument,
+  matrix4FromPose,
   matrixFromPose,
   PeractError,
   type Action,
@@ -505,7 +505,7 @@ export class RosEnv implements Env {
     const cal = this.calibration.get(cam.name);
     if (cal) {
       if (cal.parent === 'world') return matrixFromPose(cal.pose);
-      const m = matrix(gripperPose).multiply(matrix(cal.pose));
+      const m = matrix4FromPose(gripperPose).multiply(matrix4FromPose(cal.pose));
       return m.transpose().toArray();
     }
     return matrixFromPose(this.tf.lookup(this.config.worldFrame, cam.frameId));
@@ -606,8 +606,4 @@ function checkAction(action: Action): Action {
   if (typeof action.gripperOpen !== 'boolean') throw invalidArgument('action.gripperOpen', 'must be a boolean');
   if (typeof action.ignoreCollisions !== 'boolean') throw invalidArgument('action.ignoreCollisions', 'must be a boolean');
   return { ...action, quaternion };
-}
-
-function matrix(p: Pose): Matrix4 {
-  return new Matrix4().compose(new Vector3(...p.positionMetres), new Quaternion(...p.quaternion), new Vector3(1, 1, 1));
 }

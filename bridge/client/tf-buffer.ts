@@ -1,5 +1,5 @@
-import { Matrix4, Quaternion, Vector3 } from 'three';
-import { canonicalQuaternion, PeractError, type Pose } from '../../core/index.js';
+import { Matrix4 } from 'three';
+import { matrix4FromPose, PeractError, poseFromMatrix4, type Pose } from '../../core/index.js';
 import { poseFromMsg, secondsOf } from '../ros/ros-messages.js';
 
 /**
@@ -41,11 +41,8 @@ export class TfBuffer {
   /** Pose of `frame` in `root` (root_from_frame). Throws NOT_FOUND naming the broken link. */
   lookup(root: string, frame: string): Pose {
     const m = new Matrix4();
-    this.walk(frame, root, (e) => m.premultiply(matrixOf(e.pose)));
-    const p = new Vector3();
-    const q = new Quaternion();
-    m.decompose(p, q, new Vector3());
-    return { positionMetres: [p.x, p.y, p.z], quaternion: canonicalQuaternion([q.x, q.y, q.z, q.w]) };
+    this.walk(frame, root, (e) => m.premultiply(matrix4FromPose(e.pose)));
+    return poseFromMatrix4(m);
   }
 
   private walk(frame: string, root: string, visit: (edge: { pose: Pose; receivedMs: number }) => void): void {
@@ -64,8 +61,4 @@ export class TfBuffer {
 /** tf2 frame ids have no leading slash; ROS 1 tf allowed one. */
 function strip(frame: unknown): string {
   return typeof frame === 'string' ? frame.replace(/^\/+/, '') : '';
-}
-
-function matrixOf(p: Pose): Matrix4 {
-  return new Matrix4().compose(new Vector3(...p.positionMetres), new Quaternion(...p.quaternion), new Vector3(1, 1, 1));
 }

@@ -1,5 +1,5 @@
 import { Decoder, Encoder } from 'cbor-x';
-import { PNG } from 'pngjs';
+import { encodeRgbPng } from '../../core/png.js';
 import { cborShapeProblem, jsonDepthProblem } from './frame-guard.js';
 
 /**
@@ -46,11 +46,7 @@ export function toPngOp(json: string): string {
   const height = Math.ceil(pixels / width);
   const raw = Buffer.alloc(width * height * 3, 0x20);
   bytes.copy(raw);
-  const png = PNG.sync.write(Object.assign(new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false }), { data: raw }), {
-    colorType: 2,
-    inputColorType: 2,
-    inputHasAlpha: false,
-  });
+  const png = encodeRgbPng(width, height, raw);
   return JSON.stringify({ op: 'png', data: png.toString('base64') });
 }
 

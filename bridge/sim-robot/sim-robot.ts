@@ -1,7 +1,7 @@
 // Over 400 lines: the robot's topics, services and the state they share (the exclusive section,
 // the episode, the scene graph for tf) are one object; its helpers at the end are a few lines each.
-import { CylinderGeometry, Matrix4, Quaternion, Vector3, type Group, type Object3D } from 'three';
-import { canonicalQuaternion, invalidArgument, PeractError, type Action, type Observation, type Policy, type PolicyOutput, type Pose } from '../../core/index.js';
+import { CylinderGeometry, Matrix4, type Group, type Object3D } from 'three';
+import { canonicalQuaternion, invalidArgument, matrix4FromPose, PeractError, poseFromMatrix4, type Action, type Observation, type Policy, type PolicyOutput, type Pose } from '../../core/index.js';
 import { buildSceneGraph, createArmMeshes, FINGER_MAX_OPENING_METRES, updateArmMeshes, type ArmMeshes, type SimEnv } from '../../sim/index.js';
 import type { BridgeServer } from '../server/bridge-server.js';
 import { errorText } from '../server/protocol.js';
@@ -205,14 +205,14 @@ export class SimRobot {
   private locateCameras(obs: Observation): void {
     this.staticCameras.clear();
     this.wristCameras.clear();
-    const toolInverse = matrixOf(obs.gripperPose).invert();
+    const toolInverse = matrix4FromPose(obs.gripperPose).invert();
     for (const c of obs.cameras) {
       const world = new Matrix4().fromArray(Array.from(c.worldFromCamera)).transpose();
       const inTool = toolInverse.clone().multiply(world);
       // A camera whose pose in the tool frame is not the identity-ish constant would need two
       // observations to tell apart; the rig names it: wrist-mounted cameras are called "wrist".
-      if (c.name.includes('wrist')) this.wristCameras.set(c.name, poseOfMatrix(inTool));
-      else this.staticCameras.set(c.name, poseOfMatrix(world));
+      if (c.name.includes('wrist')) this.wristCameras.set(c.name, poseFromMatrix4(inTool));
+      else this.staticCameras.set(c.name, poseFromMatrix4(world));
     }
   }
 
@@ -422,17 +422,6 @@ export class SimRobot {
     for (const name of world.bodyNames()) out.push(transformMsg(WORLD_FRAME, name, world.bodyPose(name), stamp));
     return out;
   }
-}
-
-function matrixOf(p: Pose): Matrix4 {
-  return new Matrix4().compose(new Vector3(...p.positionMetres), new Quaternion(...p.quaternion), new Vector3(1, 1, 1));
-}
-
-function poseOfMatrix(m: Matrix4): Pose {
-  const p = new Vector3();
-  const q = new Quaternion();
-  m.decompose(p, q, new Vector3());
-  return { positionMetres: [p.x, p.y, p.z], quaternion: canonicalQuaternion([q.x, q.y, q.z, q.w]) };
 }
 
 function poseOfObject(o: Object3D): Pose {

@@ -7,12 +7,10 @@ import {
   Mesh,
   MeshLambertMaterial,
   Object3D,
-  Quaternion,
   SphereGeometry,
   SRGBColorSpace,
-  Vector3,
 } from 'three';
-import { assertFiniteArray, assertPositiveInteger, canonicalQuaternion, invalidArgument } from '../../core/index.js';
+import { assertFiniteArray, assertPositiveInteger, canonicalQuaternion, invalidArgument, matrix4FromPose } from '../../core/index.js';
 import type { Pose } from '../../core/index.js';
 import type { BodySpec, GeomSpec, SceneSpec, Shape } from '../scene.js';
 
@@ -90,11 +88,6 @@ export function applyPoses(group: Object3D, poses: ReadonlyMap<string, Pose>): v
   group.updateMatrixWorld(true);
 }
 
-/** The body Object3D of that name, or undefined. */
-export function findBody(group: Object3D, name: string): Object3D | undefined {
-  return bodyIndex.get(group)?.get(name) ?? group.getObjectByName(name);
-}
-
 function setNodePose(node: Object3D, pose: Pose, field: string): void {
   if (!pose) throw invalidArgument(field, 'must be a pose');
   assertFiniteArray(pose.positionMetres, 3, `${field}.positionMetres`);
@@ -107,7 +100,7 @@ function poseMatrix(pose: Pose | undefined, field: string): Matrix4 {
   if (pose === undefined) return new Matrix4();
   assertFiniteArray(pose.positionMetres, 3, `${field}.positionMetres`);
   const q = canonicalQuaternion(pose.quaternion, `${field}.quaternion`);
-  return new Matrix4().compose(new Vector3(...pose.positionMetres), new Quaternion(q[0], q[1], q[2], q[3]), new Vector3(1, 1, 1));
+  return matrix4FromPose({ positionMetres: pose.positionMetres, quaternion: q });
 }
 
 /** World matrix of every body, composing parent chains (parents may be listed after children). */

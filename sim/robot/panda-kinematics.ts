@@ -1,5 +1,5 @@
-import { Matrix4, Quaternion, Vector3 } from 'three';
-import { assertFiniteArray, canonicalQuaternion, invalidArgument, type Pose } from '../../core/index.js';
+import { Matrix4, Quaternion } from 'three';
+import { assertFiniteArray, canonicalQuaternion, invalidArgument, matrix4FromPose, type Pose } from '../../core/index.js';
 
 /**
  * Franka Emika Panda kinematics from the modified (Craig) DH parameters in docs/design.md.
@@ -53,7 +53,6 @@ export const PANDA_MAX_REACH_METRES =
   Math.hypot(0.316, 0.0825) + Math.hypot(0.384, 0.0825) + Math.hypot(0.088, PANDA_FLANGE_D_METRES + PANDA_TCP_OFFSET_METRES);
 
 /** Frame indices in the FK output. */
-export const FRAME_BASE = 0;
 export const FRAME_FLANGE = 8;
 export const FRAME_HAND = 9;
 export const FRAME_TOOL = 10;
@@ -99,8 +98,7 @@ export function rowMajorFromPose(pose: Pose, field: string): Float64Array {
   if (!pose || typeof pose !== 'object') throw invalidArgument(field, 'must be a pose { positionMetres, quaternion }');
   assertFiniteArray(pose.positionMetres, 3, `${field}.positionMetres`);
   const q = canonicalQuaternion(pose.quaternion, `${field}.quaternion`);
-  const m = new Matrix4().compose(new Vector3(...pose.positionMetres), new Quaternion(q[0], q[1], q[2], q[3]), new Vector3(1, 1, 1));
-  return Float64Array.from(m.transpose().elements);
+  return Float64Array.from(matrix4FromPose({ positionMetres: pose.positionMetres, quaternion: q }).transpose().elements);
 }
 
 /** Pose of a 4x4 row-major rigid matrix stored at `offset` in `m`. */

@@ -20,26 +20,10 @@ import {
 } from '../../agent/checkpoint/index.js';
 import { Optimizer, PRESETS, createNetwork, disposeNetwork, resolveConfig, type NetworkConfig } from '../../agent/network/index.js';
 import { PeractError, Rng } from '../../core/index.js';
+import { TINY_NETWORK } from './helpers.js';
 
 /** Small enough that fake weights for it are a few kB. */
-const TINY: NetworkConfig = resolveConfig('cpu', {
-  gridSize: 8,
-  patchSize: 2,
-  voxelFeatureDim: 4,
-  voxelTokenDim: 12,
-  proprioFeatureDim: 4,
-  languageLength: 6,
-  languageEmbedDim: 8,
-  numLatents: 8,
-  latentDim: 16,
-  crossHeadDim: 8,
-  selfAttentionLayers: 1,
-  selfHeads: 2,
-  selfHeadDim: 8,
-  ffMult: 2,
-  rotationBins: 8,
-  headHidden: [16, 8],
-});
+const TINY: NetworkConfig = resolveConfig('cpu', TINY_NETWORK);
 
 const BOUNDS = [0.1, -0.4, -0.05, 0.9, 0.4, 0.75];
 const SHA = 'ab'.repeat(32);

@@ -14,11 +14,9 @@ import { extendVocabularyRows, wordsToAdd } from '../../agent/training/vocabular
 import { Rng } from '../../core/index.js';
 import { tokenizeWords, WORD_VOCAB_SIZE, wordId } from '../../perception/index.js';
 import { parseDataList } from '../../bin/commands/train.js';
+import { TINY_NETWORK } from './helpers.js';
 
-const TINY: NetworkConfig = resolveConfig('cpu', {
-  gridSize: 8, patchSize: 2, voxelFeatureDim: 4, voxelTokenDim: 12, proprioFeatureDim: 4, languageLength: 8, languageEmbedDim: 8,
-  numLatents: 8, latentDim: 16, crossHeadDim: 8, selfAttentionLayers: 1, selfHeads: 2, selfHeadDim: 8, ffMult: 2, rotationBins: 8, headHidden: [16, 8],
-});
+const TINY: NetworkConfig = resolveConfig('cpu', { ...TINY_NETWORK, languageLength: 8 });
 
 function fakeWeights(config: NetworkConfig, seed: number): TensorMap {
   const rng = new Rng(seed);

@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSpec, GradientReplicas, selectBackend, toTensors, type BatchArrays } from '../../agent/index.js';
+import { agentSpec, GradientReplicas, selectBackend, type BatchArrays } from '../../agent/index.js';
+import { toTensors } from '../../agent/training/batch-tensors.js';
 import { createNetwork, Optimizer, resolveConfig, SURFACE_HEIGHT_MAX, trainStep, type NetworkConfig } from '../../agent/network/index.js';
 import { Rng } from '../../core/index.js';
 import { surfaceHeights } from '../../perception/index.js';
+import { TINY_NETWORK } from './helpers.js';
 
 // Dropout 0: then the mean of the shares' gradients is the whole batch's gradient.
-const CONFIG: NetworkConfig = resolveConfig('cpu', {
-  gridSize: 8, patchSize: 2, voxelFeatureDim: 4, voxelTokenDim: 12, proprioFeatureDim: 4, languageLength: 6, languageEmbedDim: 8,
-  numLatents: 8, latentDim: 16, crossHeadDim: 8, selfAttentionLayers: 1, selfHeads: 2, selfHeadDim: 8, rotationBins: 8, headHidden: [16, 8], dropout: 0,
-});
+const CONFIG: NetworkConfig = resolveConfig('cpu', { ...TINY_NETWORK, dropout: 0 });
 const SPEC = agentSpec({ gridSize: CONFIG.gridSize, tokenLength: CONFIG.languageLength, rotationResolutionDeg: 45 });
 
 function randomBatch(n: number, seed: number): BatchArrays {

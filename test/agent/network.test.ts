@@ -26,27 +26,10 @@ import {
 } from '../../agent/network/index.js';
 import { PeractError, Rng } from '../../core/index.js';
 import { CHANNEL, SPECIAL_TOKENS, surfaceHeights, wordId } from '../../perception/index.js';
+import { TINY_NETWORK } from './helpers.js';
 
 /** A network small enough for finite differences and overfitting in a few seconds. */
-const TINY: Partial<NetworkConfig> = {
-  gridSize: 8,
-  patchSize: 2,
-  voxelFeatureDim: 4,
-  voxelTokenDim: 12,
-  proprioFeatureDim: 4,
-  languageLength: 6,
-  languageEmbedDim: 8,
-  numLatents: 8,
-  latentDim: 16,
-  crossHeadDim: 8,
-  selfAttentionLayers: 1,
-  selfHeads: 2,
-  selfHeadDim: 8,
-  ffMult: 2,
-  rotationBins: 8,
-  headHidden: [16, 8],
-  dropout: 0,
-};
+const TINY: Partial<NetworkConfig> = { ...TINY_NETWORK, dropout: 0 };
 
 function randomInput(config: NetworkConfig, batch: number, seed: number): NetworkInput {
   const rng = new Rng(seed);

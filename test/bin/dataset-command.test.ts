@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PeractError, type CameraFrame } from '../../core/index.js';
+import type { CameraFrame } from '../../core/index.js';
 import { recordedFrames } from '../../dataset/keyframes.js';
 import { openDatasetWriter, type EpisodeRecord, type LowDimFrame } from '../../dataset/index.js';
 import { registerDataset } from '../../bin/commands/dataset.js';
+import { peractRejection } from '../helpers.js';
 
 const W = 40;
 const H = 30;
@@ -18,9 +19,9 @@ const GAP = 8;
 const MAGENTA = [255, 0, 255];
 
 /** A camera 1.5 m above (0.4, 0, 0) looking straight down, filled with one colour. */
-function camera(name: string, color: [number, number, number]): CameraFrame {
+function camera(name: string, colour: [number, number, number]): CameraFrame {
   const rgb = new Uint8Array(W * H * 3);
-  for (let i = 0; i < rgb.length; i += 3) rgb.set(color, i);
+  for (let i = 0; i < rgb.length; i += 3) rgb.set(colour, i);
   return {
     name,
     width: W,
@@ -46,7 +47,7 @@ function episode(task: string, seed: number, keyframes: number[], cameras: [stri
     jointVelocitiesRadPerS: [0, 0, 0, 0, 0, 0, 0],
   }));
   const images = new Map<number, CameraFrame[]>();
-  for (const f of recordedFrames(keyframes, n)) images.set(f, cameras.map(([name, color]) => camera(name, color)));
+  for (const f of recordedFrames(keyframes, n)) images.set(f, cameras.map(([name, colour]) => camera(name, colour)));
   return { task, variation: 0, seed, goals: [`pick up the block ${seed}`], frames, keyframes, images };
 }
 
@@ -80,26 +81,16 @@ async function peract(...args: string[]): Promise<string> {
   return printed.join('\n');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PeractError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PeractError);
-    return error as PeractError;
-  }
-  throw new Error('expected a rejection');
-}
-
 function pixel(png: PNG, x: number, y: number): number[] {
   const i = (y * png.width + x) * 4;
   return [png.data[i], png.data[i + 1], png.data[i + 2]];
 }
 
-/** Whether the panel's picture area holds a pixel of `color`. */
-function panelHas(png: PNG, panel: number, color: number[]): boolean {
+/** Whether the panel's picture area holds a pixel of `colour`. */
+function panelHas(png: PNG, panel: number, colour: number[]): boolean {
   const x0 = MARGIN + panel * (W * SCALE + GAP);
   for (let y = 0; y < png.height; y++) {
-    for (let x = x0; x < x0 + W * SCALE; x++) if (pixel(png, x, y).every((v, c) => v === color[c])) return true;
+    for (let x = x0; x < x0 + W * SCALE; x++) if (pixel(png, x, y).every((v, c) => v === colour[c])) return true;
   }
   return false;
 }
@@ -155,19 +146,19 @@ describe('peract dataset show', () => {
   });
 
   it('names the flag or DIR when something is wrong', async () => {
-    let e = await rejection(peract('dataset', 'show', dir, '--episode', 'pick_block/ep9'));
+    let e = await peractRejection(peract('dataset', 'show', dir, '--episode', 'pick_block/ep9'));
     expect(e.code).toBe('INVALID_ARGUMENT');
     expect(e.message).toMatch(/^--episode: no episode pick_block\/ep9 in .*; episodes: pick_block\/ep3, pick_block\/ep4$/);
-    e = await rejection(peract('dataset', 'show', dir, '--episode', 'stack_blocks'));
+    e = await peractRejection(peract('dataset', 'show', dir, '--episode', 'stack_blocks'));
     expect(e.message).toMatch(/^--episode: must be <task>\/ep<seed>, got "stack_blocks"; episodes: pick_block\/ep3, pick_block\/ep4, reach_target\/ep0$/);
-    e = await rejection(peract('dataset', 'show', dir, '--camera', 'overhead'));
+    e = await peractRejection(peract('dataset', 'show', dir, '--camera', 'overhead'));
     expect(e.message).toBe("--camera: episode pick_block/ep3 has no camera 'overhead'; its cameras: wrist, front");
-    e = await rejection(peract('dataset', 'show', dir, '--scale', '0'));
+    e = await peractRejection(peract('dataset', 'show', dir, '--scale', '0'));
     expect(e.field).toBe('--scale');
-    e = await rejection(peract('dataset', 'show', join(root, 'nothing-here')));
+    e = await peractRejection(peract('dataset', 'show', join(root, 'nothing-here')));
     expect(e.code).toBe('NOT_FOUND');
     expect(e.message).toMatch(/^DIR: .*nothing-here does not exist$/);
-    e = await rejection(peract('dataset', 'info', root));
+    e = await peractRejection(peract('dataset', 'info', root));
     expect(e.message).toMatch(/^DIR: .* holds no manifest\.json, so it is not a demonstration dataset/);
   });
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { PeractError } from '../../core/index.js';
-import { readFileVerified, readJsonChecked, sha256Hex, writeFileAtomic, writeJsonAtomic } from '../../core/files.js';
+import { readFileVerified, readJsonChecked, sha256Hex, writeFileAtomic, writeJsonAtomic } from '../../core/index.js';
+import { peractRejection } from '../helpers.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -13,16 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function caught(promise: Promise<unknown>): Promise<PeractError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PeractError);
-    return error as PeractError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('sha256Hex', () => {
   it('matches the FIPS 180-2 test vector for bytes and text alike', () => {
@@ -91,7 +81,7 @@ describe('readJsonChecked', () => {
 
   it('reports a missing file as CORRUPT_FILE naming it', async () => {
     const path = join(dir, 'nope.json');
-    const error = await caught(readJsonChecked(path, schema, 'thing file'));
+    const error = await peractRejection(readJsonChecked(path, schema, 'thing file'));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toContain(path);
     expect(error.message).toMatch(/missing/);
@@ -100,9 +90,9 @@ describe('readJsonChecked', () => {
   it('reports empty and truncated JSON', async () => {
     const path = join(dir, 't.json');
     await fs.writeFile(path, '');
-    expect((await caught(readJsonChecked(path, schema, 'thing file'))).message).toMatch(/t\.json.*empty/);
+    expect((await peractRejection(readJsonChecked(path, schema, 'thing file'))).message).toMatch(/t\.json.*empty/);
     await fs.writeFile(path, '{"format": "thing", "formatVer');
-    const error = await caught(readJsonChecked(path, schema, 'thing file'));
+    const error = await peractRejection(readJsonChecked(path, schema, 'thing file'));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toMatch(/t\.json.*truncated or not valid JSON/);
   });
@@ -110,7 +100,7 @@ describe('readJsonChecked', () => {
   it('reports a schema mismatch with the offending key', async () => {
     const path = join(dir, 's.json');
     await fs.writeFile(path, JSON.stringify({ format: 'thing', formatVersion: 1, count: 'three' }));
-    const error = await caught(readJsonChecked(path, schema, 'thing file', version));
+    const error = await peractRejection(readJsonChecked(path, schema, 'thing file', version));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toMatch(/s\.json.*schema.*count/);
   });
@@ -118,11 +108,11 @@ describe('readJsonChecked', () => {
   it('tells another version (VERSION_MISMATCH) from another format (CORRUPT_FILE)', async () => {
     const path = join(dir, 'v.json');
     await fs.writeFile(path, JSON.stringify({ format: 'thing', formatVersion: 2, count: 1 }));
-    const newer = await caught(readJsonChecked(path, schema, 'thing file', version));
+    const newer = await peractRejection(readJsonChecked(path, schema, 'thing file', version));
     expect(newer.code).toBe('VERSION_MISMATCH');
     expect(newer.message).toMatch(/v\.json.*formatVersion 2.*version 1/);
     await fs.writeFile(path, JSON.stringify({ format: 'other', formatVersion: 1, count: 1 }));
-    expect((await caught(readJsonChecked(path, schema, 'thing file', version))).code).toBe('CORRUPT_FILE');
+    expect((await peractRejection(readJsonChecked(path, schema, 'thing file', version))).code).toBe('CORRUPT_FILE');
   });
 });
 
@@ -134,8 +124,8 @@ describe('readFileVerified', () => {
     const expected = { bytes: 4, sha256: sha256Hex(data) };
     expect(Array.from(await readFileVerified(path, expected, 'blob'))).toEqual([1, 2, 3, 4]);
     await fs.writeFile(path, new Uint8Array([1, 2, 3]));
-    expect((await caught(readFileVerified(path, expected, 'blob'))).message).toMatch(/f\.bin.*truncated: 3 bytes, expected 4/);
+    expect((await peractRejection(readFileVerified(path, expected, 'blob'))).message).toMatch(/f\.bin.*truncated: 3 bytes, expected 4/);
     await fs.writeFile(path, new Uint8Array([1, 2, 3, 5]));
-    expect((await caught(readFileVerified(path, expected, 'blob'))).message).toMatch(/f\.bin.*checksum/);
+    expect((await peractRejection(readFileVerified(path, expected, 'blob'))).message).toMatch(/f\.bin.*checksum/);
   });
 });

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PeractError, Rng, matrixFromPose, type CameraFrame } from '../../core/index.js';
+import { Rng, matrixFromPose, type CameraFrame } from '../../core/index.js';
 import { sha256Hex } from '../../core/files.js';
 import { discoverKeyframes, recordedFrames } from '../../dataset/keyframes.js';
 import {
@@ -13,6 +13,7 @@ import {
   type EpisodeRecord,
   type LowDimFrame,
 } from '../../dataset/index.js';
+import { peractRejection } from '../helpers.js';
 
 const W = 16;
 const H = 12;
@@ -57,16 +58,6 @@ function episode(task: string, seed: number): EpisodeRecord {
     images.set(f, [camera(rng, 'front', f, true), camera(rng, 'wrist', f, false)]);
   }
   return { task, variation: seed % 3, seed, goals: [`stack ${seed} blocks`, 'stack the blocks'], frames, keyframes, images };
-}
-
-async function caught(promise: Promise<unknown>): Promise<PeractError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PeractError);
-    return error as PeractError;
-  }
-  throw new Error('expected a rejection');
 }
 
 let root: string;
@@ -202,8 +193,8 @@ describe('resuming a partial dataset', () => {
   });
 
   it('refuses to open a missing dataset without create', async () => {
-    expect((await caught(openDatasetWriter(join(root, 'none')))).code).toBe('NOT_FOUND');
-    expect((await caught(openDataset(join(root, 'none')))).code).toBe('NOT_FOUND');
+    expect((await peractRejection(openDatasetWriter(join(root, 'none')))).code).toBe('NOT_FOUND');
+    expect((await peractRejection(openDataset(join(root, 'none')))).code).toBe('NOT_FOUND');
   });
 
   it('rejects a record without images at a keyframe, naming the field, before touching the disk', async () => {
@@ -230,7 +221,7 @@ describe('damage is reported by file name', () => {
     const path = episodeFile(dir, '0_front_depth.png');
     const data = await fs.readFile(path);
     await fs.writeFile(path, data.subarray(0, data.length - 20));
-    const error = await caught(load(dir));
+    const error = await peractRejection(load(dir));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toContain(path);
     expect(error.message).toMatch(/truncated/);
@@ -242,7 +233,7 @@ describe('damage is reported by file name', () => {
     const data = await fs.readFile(path);
     data[data.length >> 1] ^= 0xff;
     await fs.writeFile(path, data);
-    const error = await caught(load(dir));
+    const error = await peractRejection(load(dir));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toContain(path);
     expect(error.message).toMatch(/checksum/);
@@ -252,7 +243,7 @@ describe('damage is reported by file name', () => {
     const dir = await copyOfBase();
     const path = episodeFile(dir, 'cameras.json');
     await fs.rm(path);
-    const error = await caught(load(dir));
+    const error = await peractRejection(load(dir));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toContain(path);
     expect(error.message).toMatch(/missing/);
@@ -269,7 +260,7 @@ describe('damage is reported by file name', () => {
     file.bytes = junk.length;
     file.sha256 = sha256Hex(junk);
     await fs.writeFile(manifestPath, JSON.stringify(manifest));
-    const error = await caught(load(dir));
+    const error = await peractRejection(load(dir));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toContain(path);
     expect(error.message).toMatch(/bad PNG/);
@@ -281,7 +272,7 @@ describe('damage is reported by file name', () => {
     const text = await fs.readFile(manifestPath, 'utf8');
     await fs.writeFile(manifestPath, text.slice(0, text.length / 2));
     for (const open of [openDataset, (d: string) => openDatasetWriter(d, { create: true })]) {
-      const error = await caught(open(dir));
+      const error = await peractRejection(open(dir));
       expect(error.code).toBe('CORRUPT_FILE');
       expect(error.message).toContain(manifestPath);
     }
@@ -293,7 +284,7 @@ describe('damage is reported by file name', () => {
     const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8')) as DatasetManifest;
     manifest.episodes[0].task = '..';
     await fs.writeFile(manifestPath, JSON.stringify(manifest));
-    const error = await caught(openDataset(dir));
+    const error = await peractRejection(openDataset(dir));
     expect(error.code).toBe('CORRUPT_FILE');
     expect(error.message).toMatch(/manifest\.json.*task/);
   });
@@ -304,7 +295,7 @@ describe('damage is reported by file name', () => {
     const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8')) as Record<string, unknown>;
     manifest.formatVersion = 2;
     await fs.writeFile(manifestPath, JSON.stringify(manifest));
-    const error = await caught(openDataset(dir));
+    const error = await peractRejection(openDataset(dir));
     expect(error.code).toBe('VERSION_MISMATCH');
     expect(error.message).toContain(manifestPath);
     expect(error.message).toMatch(/formatVersion 2/);

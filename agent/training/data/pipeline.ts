@@ -1,8 +1,7 @@
 import type { Worker } from 'node:worker_threads';
-import { PeractError, type PeractErrorCode } from '../../../core/index.js';
 import type { BatchArrays } from '../../encoding/samples.js';
 import type { AgentSpec } from '../../encoding/spec.js';
-import { startWorker } from '../worker-thread.js';
+import { PendingRequests, startWorker } from '../worker-thread.js';
 import { batchPlan, BatchBuilder, type AugmentationSettings } from './batch-builder.js';
 import type { DatasetDraws, SampleIndex } from './sample-index.js';
 
@@ -31,7 +30,7 @@ export class DataPipeline {
   private worker: Worker | null = null;
   private builder: BatchBuilder | null = null;
   private readonly pending = new Map<number, Promise<BatchArrays>>();
-  private readonly resolvers = new Map<number, { resolve: (b: BatchArrays) => void; reject: (e: Error) => void }>();
+  private readonly answers = new PendingRequests<BatchArrays>('data worker', (reply) => reply.batch as BatchArrays | undefined);
 
   private constructor(private readonly options: PipelineOptions) {}
 
@@ -65,7 +64,7 @@ export class DataPipeline {
       this.pending.set(step, this.builder.build(plan.sampleIds, plan.augmentSeed));
       return;
     }
-    const promise = new Promise<BatchArrays>((resolve, reject) => this.resolvers.set(step, { resolve, reject }));
+    const promise = this.answers.expect(step);
     // A rejection is handled by whoever awaits this step; keep Node from calling it unhandled meanwhile.
     promise.catch(() => undefined);
     this.pending.set(step, promise);
@@ -76,17 +75,6 @@ export class DataPipeline {
     const workerData = { dirs: this.options.dirs, spec: this.options.spec, augmentation: this.options.augmentation };
     const worker = await startWorker(import.meta.url, 'worker', workerData, 'data worker');
     this.worker = worker;
-    worker.on('message', (msg: { id: number; batch?: BatchArrays; error?: string; code?: PeractErrorCode }) => {
-      const r = this.resolvers.get(msg.id);
-      if (!r) return;
-      this.resolvers.delete(msg.id);
-      if (msg.batch) r.resolve(msg.batch);
-      // The worker's own error code (a corrupt dataset file stays CORRUPT_FILE, naming the file).
-      else r.reject(new PeractError(msg.code ?? 'INTERNAL', msg.error ?? 'data worker failed'));
-    });
-    worker.on('error', (err) => {
-      for (const r of this.resolvers.values()) r.reject(new PeractError('INTERNAL', `data worker crashed: ${err.message}`, { cause: err }));
-      this.resolvers.clear();
-    });
+    this.answers.listen(worker);
   }
 }
