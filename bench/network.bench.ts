@@ -17,7 +17,8 @@ import {
   type PresetName,
 } from '../agent/network/index.js';
 import { surfaceHeights } from '../perception/index.js';
-import { agentSpec, GradientReplicas, toTensors } from '../agent/index.js';
+import { agentSpec, GradientReplicas } from '../agent/index.js';
+import { toTensors } from '../agent/training/batch-tensors.js';
 import { timeIt, type Benchmark, type Figure } from './harness.js';
 import { actOnce, benchBackend as backend, syntheticBatchArrays, syntheticInput as input, syntheticTargets as targets } from './synthetic.js';
 

@@ -5,19 +5,19 @@ import { invalidArgument } from './errors.js';
 
 export function assertFiniteNumber(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalidArgument(field, `must be a finite number, got ${describe(value)}`);
+    throw invalidArgument(field, `must be a finite number, got ${summariseValue(value)}`);
   }
 }
 
 export function assertPositiveInteger(value: unknown, field: string, min = 1): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw invalidArgument(field, `must be an integer >= ${min}, got ${describe(value)}`);
+    throw invalidArgument(field, `must be an integer >= ${min}, got ${summariseValue(value)}`);
   }
 }
 
 export function assertFiniteArray(value: ArrayLike<number> | undefined, length: number, field: string): void {
   if (!value || typeof value !== 'object' || typeof value.length !== 'number') {
-    throw invalidArgument(field, `must be an array of ${length} numbers, got ${describe(value)}`);
+    throw invalidArgument(field, `must be an array of ${length} numbers, got ${summariseValue(value)}`);
   }
   if (value.length !== length) {
     throw invalidArgument(field, `must have ${length} elements, got ${value.length}`);
@@ -29,7 +29,8 @@ export function assertFiniteArray(value: ArrayLike<number> | undefined, length: 
   }
 }
 
-export function describe(value: unknown): string {
+/** A short account of a value for an error message: `null`, `42`, `"text"`, `an array of length 3`. */
+export function summariseValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return String(value);

@@ -3,7 +3,7 @@ import {
   assertFiniteArray,
   assertFiniteNumber,
   canonicalQuaternion,
-  describe,
+  summariseValue,
   invalidArgument,
   quaternionAngle,
   type Quat,
@@ -183,7 +183,7 @@ export class MotionKeyframeDetector {
 
   private checkSample(sample: MotionSample, i: number): { timeSeconds: number; positionMetres: Vec3; quaternion: Quat; gripperOpen: boolean } {
     const at = `samples[${i}]`;
-    if (typeof sample !== 'object' || sample === null) throw invalidArgument(at, `must be a MotionSample, got ${describe(sample)}`);
+    if (typeof sample !== 'object' || sample === null) throw invalidArgument(at, `must be a MotionSample, got ${summariseValue(sample)}`);
     assertFiniteNumber(sample.timeSeconds, `${at}.timeSeconds`);
     const previous = this.times[i - 1];
     if (previous !== undefined && sample.timeSeconds < previous) {
@@ -191,7 +191,7 @@ export class MotionKeyframeDetector {
     }
     assertFiniteArray(sample.positionMetres, 3, `${at}.positionMetres`);
     const quaternion = canonicalQuaternion(sample.quaternion, `${at}.quaternion`);
-    if (typeof sample.gripperOpen !== 'boolean') throw invalidArgument(`${at}.gripperOpen`, `must be a boolean, got ${describe(sample.gripperOpen)}`);
+    if (typeof sample.gripperOpen !== 'boolean') throw invalidArgument(`${at}.gripperOpen`, `must be a boolean, got ${summariseValue(sample.gripperOpen)}`);
     const p = sample.positionMetres;
     return { timeSeconds: sample.timeSeconds, positionMetres: [p[0], p[1], p[2]], quaternion, gripperOpen: sample.gripperOpen };
   }
@@ -316,7 +316,7 @@ export class MotionKeyframeDetector {
 
 /** Batch form: runs the detector over all samples. */
 export function discoverMotionKeyframes(samples: readonly MotionSample[], options?: MotionKeyframeOptions): number[] {
-  if (!Array.isArray(samples)) throw invalidArgument('samples', `must be an array of motion samples, got ${describe(samples)}`);
+  if (!Array.isArray(samples)) throw invalidArgument('samples', `must be an array of motion samples, got ${summariseValue(samples)}`);
   const detector = new MotionKeyframeDetector(options);
   for (const sample of samples) detector.push(sample);
   return detector.finish();
@@ -333,7 +333,7 @@ const OPTION_LIMITS: Record<keyof MotionKeyframeOptions, { min: number; minInclu
 
 function resolveOptions(options: MotionKeyframeOptions): Required<MotionKeyframeOptions> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalidArgument('options', `must be an object of motion keyframe options, got ${describe(options)}`);
+    throw invalidArgument('options', `must be an object of motion keyframe options, got ${summariseValue(options)}`);
   }
   const known = Object.keys(OPTION_LIMITS) as (keyof MotionKeyframeOptions)[];
   for (const key of Object.keys(options)) {
@@ -347,7 +347,7 @@ function resolveOptions(options: MotionKeyframeOptions): Required<MotionKeyframe
     const ok = typeof value === 'number' && Number.isFinite(value) && (minIncluded ? value >= min : value > min) && (max === undefined || value <= max);
     if (!ok) {
       const range = `${minIncluded ? '>=' : '>'} ${min}${max !== undefined ? ` and <= ${max}` : ''}`;
-      throw invalidArgument(key, `must be a finite number ${range} (${unit}), got ${describe(value)}`);
+      throw invalidArgument(key, `must be a finite number ${range} (${unit}), got ${summariseValue(value)}`);
     }
     resolved[key] = value;
   }

@@ -1,7 +1,7 @@
-import type { Rgb } from './scene.js';
+import type { UnitRgb } from './scene.js';
 
 /** RLBench's colour list (RGB 0-1), in its order; variations index into it. */
-export const RLBENCH_COLOURS: readonly (readonly [string, Rgb])[] = [
+export const RLBENCH_COLOURS: readonly (readonly [string, UnitRgb])[] = [
   ['red', [1, 0, 0]],
   ['maroon', [0.5, 0, 0]],
   ['lime', [0, 1, 0]],

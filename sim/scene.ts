@@ -6,7 +6,7 @@ import type { Pose, Vec3 } from '../core/index.js';
  */
 
 /** Colour as RGB in 0-1 (the RLBench colour list in docs/design.md uses this scale). */
-export type Rgb = [number, number, number];
+export type UnitRgb = [number, number, number];
 
 export type Shape =
   | { kind: 'box'; halfExtentsMetres: Vec3 }
@@ -19,7 +19,7 @@ export interface GeomSpec {
   shape: Shape;
   /** Pose relative to the body frame; identity when omitted. */
   localPose?: Pose;
-  colour: Rgb;
+  colour: UnitRgb;
   /** False for visual-only geometry such as flat target areas. Default true. */
   collides?: boolean;
   /** Sliding friction coefficient; engine default when omitted. */

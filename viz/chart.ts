@@ -1,5 +1,5 @@
 import { invalidArgument, writeFileAtomic } from '../core/index.js';
-import { COLORS, SERIES_COLORS, cssColor } from './colours.js';
+import { COLOURS, SERIES_COLOURS } from './colours.js';
 import { CELL_HEIGHT, CELL_WIDTH } from './font5x7.js';
 import { blitImage, createImage, drawLine, fillRect, encodePng, type Image, type Rgb } from './image.js';
 import { drawText, textWidth, toFontText, truncateText } from './text.js';
@@ -46,7 +46,7 @@ interface ChartModel {
   plot: { x: number; y: number; width: number; height: number };
   xTicks: { px: number; label: string }[];
   yTicks: { py: number; label: string }[];
-  legend: { name: string; color: Rgb; empty: boolean }[];
+  legend: { name: string; colour: Rgb; empty: boolean }[];
   legendBox: { x: number; y: number };
   segments: Segment[];
   hasData: boolean;
@@ -169,7 +169,7 @@ function buildModel(series: readonly ChartSeries[], options: TrainingCurveOption
   const yTickValues = o.logY ? logTicks(yMin, yMax) : linearTicks(yMin, yMax, 5);
   const legend = series.map((s, i) => ({
     name: toFontText(s.name),
-    color: SERIES_COLORS[i % SERIES_COLORS.length],
+    colour: SERIES_COLOURS[i % SERIES_COLOURS.length],
     empty: !cleaned[i].some(([, y]) => Number.isFinite(y)),
   }));
 
@@ -224,119 +224,57 @@ function legendLabel(entry: { name: string; empty: boolean }): string {
  */
 export function trainingCurve(series: readonly ChartSeries[], options: TrainingCurveOptions): Image {
   const m = buildModel(series, options);
-  const image = createImage(m.width, m.height, COLORS.chartBackground);
+  const image = createImage(m.width, m.height, COLOURS.chartBackground);
   const { plot } = m;
   const titleX = Math.max(4, Math.floor((m.width - textWidth(toFontText(m.title), TITLE_SCALE)) / 2));
-  drawText(image, m.title, titleX, 10, COLORS.chartText, { scale: TITLE_SCALE });
-  drawText(image, m.yLabel, 10, plot.y - CELL_HEIGHT - 6, COLORS.chartText);
+  drawText(image, m.title, titleX, 10, COLOURS.chartText, { scale: TITLE_SCALE });
+  drawText(image, m.yLabel, 10, plot.y - CELL_HEIGHT - 6, COLOURS.chartText);
 
   // The plot area is drawn on its own image, so lines clip to it.
-  const area = createImage(plot.width, plot.height, COLORS.chartBackground);
-  for (const t of m.yTicks) drawLine(area, 0, t.py, plot.width - 1, t.py, COLORS.chartGrid);
-  for (const t of m.xTicks) drawLine(area, t.px, 0, t.px, plot.height - 1, COLORS.chartGrid);
+  const area = createImage(plot.width, plot.height, COLOURS.chartBackground);
+  for (const t of m.yTicks) drawLine(area, 0, t.py, plot.width - 1, t.py, COLOURS.chartGrid);
+  for (const t of m.xTicks) drawLine(area, t.px, 0, t.px, plot.height - 1, COLOURS.chartGrid);
   for (const segment of m.segments) {
-    const color = m.legend[segment.seriesIndex].color;
+    const colour = m.legend[segment.seriesIndex].colour;
     const pts = segment.points;
-    if (pts.length === 1) fillRect(area, Math.round(pts[0][0]) - 2, Math.round(pts[0][1]) - 2, 5, 5, color);
-    for (let i = 1; i < pts.length; i++) drawLine(area, pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], color, 2);
+    if (pts.length === 1) fillRect(area, Math.round(pts[0][0]) - 2, Math.round(pts[0][1]) - 2, 5, 5, colour);
+    for (let i = 1; i < pts.length; i++) drawLine(area, pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], colour, 2);
   }
   if (!m.hasData) {
-    drawText(area, 'no data', Math.floor((plot.width - textWidth('no data', 2)) / 2), Math.floor(plot.height / 2) - CELL_HEIGHT, COLORS.dimText, { scale: 2 });
+    drawText(area, 'no data', Math.floor((plot.width - textWidth('no data', 2)) / 2), Math.floor(plot.height / 2) - CELL_HEIGHT, COLOURS.dimText, { scale: 2 });
   }
   blitImage(image, area, plot.x, plot.y);
 
   // Axes: left and bottom edges, ticks outward.
-  drawLine(image, plot.x - 1, plot.y, plot.x - 1, plot.y + plot.height, COLORS.chartAxis);
-  drawLine(image, plot.x - 1, plot.y + plot.height, plot.x + plot.width, plot.y + plot.height, COLORS.chartAxis);
+  drawLine(image, plot.x - 1, plot.y, plot.x - 1, plot.y + plot.height, COLOURS.chartAxis);
+  drawLine(image, plot.x - 1, plot.y + plot.height, plot.x + plot.width, plot.y + plot.height, COLOURS.chartAxis);
   for (const t of m.yTicks) {
     const y = plot.y + t.py;
-    drawLine(image, plot.x - 1 - TICK_LENGTH, y, plot.x - 1, y, COLORS.chartAxis);
-    drawText(image, t.label, plot.x - 1 - TICK_LENGTH - 3 - textWidth(t.label) + 1, y - 3, COLORS.chartText);
+    drawLine(image, plot.x - 1 - TICK_LENGTH, y, plot.x - 1, y, COLOURS.chartAxis);
+    drawText(image, t.label, plot.x - 1 - TICK_LENGTH - 3 - textWidth(t.label) + 1, y - 3, COLOURS.chartText);
   }
   let lastLabelEnd = -Infinity;
   for (const t of m.xTicks) {
     const x = plot.x + t.px;
-    drawLine(image, x, plot.y + plot.height, x, plot.y + plot.height + TICK_LENGTH, COLORS.chartAxis);
+    drawLine(image, x, plot.y + plot.height, x, plot.y + plot.height + TICK_LENGTH, COLOURS.chartAxis);
     const labelX = x - Math.floor(textWidth(t.label) / 2);
     // Skip a label that would overlap its left neighbour (long step numbers on a narrow chart).
     if (labelX <= lastLabelEnd) continue;
-    drawText(image, t.label, labelX, plot.y + plot.height + TICK_LENGTH + 4, COLORS.chartText);
+    drawText(image, t.label, labelX, plot.y + plot.height + TICK_LENGTH + 4, COLOURS.chartText);
     lastLabelEnd = labelX + textWidth(t.label);
   }
   const xLabelY = plot.y + plot.height + TICK_LENGTH + 4 + CELL_HEIGHT + 6;
-  drawText(image, m.xLabel, plot.x + Math.floor((plot.width - textWidth(toFontText(m.xLabel))) / 2), xLabelY, COLORS.chartText);
+  drawText(image, m.xLabel, plot.x + Math.floor((plot.width - textWidth(toFontText(m.xLabel))) / 2), xLabelY, COLOURS.chartText);
 
   m.legend.forEach((entry, i) => {
     const y = m.legendBox.y + i * (CELL_HEIGHT + 8);
-    fillRect(image, m.legendBox.x, y + 2, LEGEND_SWATCH, 4, entry.color);
-    drawText(image, legendLabel(entry), m.legendBox.x + LEGEND_SWATCH + 6, y, entry.empty ? COLORS.dimText : COLORS.chartText);
+    fillRect(image, m.legendBox.x, y + 2, LEGEND_SWATCH, 4, entry.colour);
+    drawText(image, legendLabel(entry), m.legendBox.x + LEGEND_SWATCH + 6, y, entry.empty ? COLOURS.dimText : COLOURS.chartText);
   });
   return image;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-const fixed = (v: number): string => (Math.round(v * 100) / 100).toString();
-
-/** The same chart as `trainingCurve`, as a standalone SVG document (one polyline per unbroken run). */
-export function trainingCurveSvg(series: readonly ChartSeries[], options: TrainingCurveOptions): string {
-  const m = buildModel(series, options);
-  const { plot } = m;
-  const font = 'font-family="monospace" font-size="11"';
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${m.width}" height="${m.height}" viewBox="0 0 ${m.width} ${m.height}">`);
-  parts.push(`<rect width="${m.width}" height="${m.height}" fill="${cssColor(COLORS.chartBackground)}"/>`);
-  parts.push(`<defs><clipPath id="plot"><rect x="${plot.x}" y="${plot.y}" width="${plot.width}" height="${plot.height}"/></clipPath></defs>`);
-  parts.push(`<text x="${m.width / 2}" y="26" text-anchor="middle" font-family="monospace" font-size="16">${escapeXml(options.title)}</text>`);
-  parts.push(`<text x="10" y="${plot.y - 8}" ${font}>${escapeXml(m.yLabel)}</text>`);
-  const grid = cssColor(COLORS.chartGrid);
-  for (const t of m.yTicks) parts.push(`<line x1="${plot.x}" y1="${plot.y + t.py}" x2="${plot.x + plot.width}" y2="${plot.y + t.py}" stroke="${grid}"/>`);
-  for (const t of m.xTicks) parts.push(`<line x1="${plot.x + t.px}" y1="${plot.y}" x2="${plot.x + t.px}" y2="${plot.y + plot.height}" stroke="${grid}"/>`);
-  const axis = cssColor(COLORS.chartAxis);
-  parts.push(`<polyline fill="none" stroke="${axis}" points="${plot.x},${plot.y} ${plot.x},${plot.y + plot.height} ${plot.x + plot.width},${plot.y + plot.height}" data-role="axes"/>`);
-  for (const t of m.yTicks) {
-    const y = plot.y + t.py;
-    parts.push(`<line x1="${plot.x - TICK_LENGTH}" y1="${y}" x2="${plot.x}" y2="${y}" stroke="${axis}"/>`);
-    parts.push(`<text x="${plot.x - TICK_LENGTH - 3}" y="${y + 4}" text-anchor="end" ${font}>${escapeXml(t.label)}</text>`);
-  }
-  for (const t of m.xTicks) {
-    const x = plot.x + t.px;
-    parts.push(`<line x1="${x}" y1="${plot.y + plot.height}" x2="${x}" y2="${plot.y + plot.height + TICK_LENGTH}" stroke="${axis}"/>`);
-    parts.push(`<text x="${x}" y="${plot.y + plot.height + TICK_LENGTH + 12}" text-anchor="middle" ${font}>${escapeXml(t.label)}</text>`);
-  }
-  parts.push(`<text x="${plot.x + plot.width / 2}" y="${plot.y + plot.height + TICK_LENGTH + 28}" text-anchor="middle" ${font}>${escapeXml(m.xLabel)}</text>`);
-  parts.push(`<g clip-path="url(#plot)">`);
-  for (const segment of m.segments) {
-    const color = cssColor(m.legend[segment.seriesIndex].color);
-    const name = escapeXml(series[segment.seriesIndex].name);
-    if (segment.points.length === 1) {
-      const [x, y] = segment.points[0];
-      parts.push(`<circle cx="${fixed(plot.x + x)}" cy="${fixed(plot.y + y)}" r="2.5" fill="${color}" data-series="${name}"/>`);
-    } else {
-      const pts = segment.points.map(([x, y]) => `${fixed(plot.x + x)},${fixed(plot.y + y)}`).join(' ');
-      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" points="${pts}" data-series="${name}"/>`);
-    }
-  }
-  if (!m.hasData) parts.push(`<text x="${plot.x + plot.width / 2}" y="${plot.y + plot.height / 2}" text-anchor="middle" font-family="monospace" font-size="18" fill="${cssColor(COLORS.dimText)}">no data</text>`);
-  parts.push('</g>');
-  m.legend.forEach((entry, i) => {
-    const y = m.legendBox.y + i * (CELL_HEIGHT + 8);
-    parts.push(`<rect x="${m.legendBox.x}" y="${y + 2}" width="${LEGEND_SWATCH}" height="4" fill="${cssColor(entry.color)}"/>`);
-    const label = entry.empty ? `${series[i].name} (no data)` : series[i].name;
-    parts.push(`<text x="${m.legendBox.x + LEGEND_SWATCH + 6}" y="${y + 8}" ${font}>${escapeXml(label)}</text>`);
-  });
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
 }
 
 /** Writes `trainingCurve` as a PNG, atomically. */
 export async function writeTrainingCurvePng(path: string, series: readonly ChartSeries[], options: TrainingCurveOptions): Promise<void> {
   await writeFileAtomic(path, encodePng(trainingCurve(series, options)));
-}
-
-/** Writes `trainingCurveSvg` atomically. */
-export async function writeTrainingCurveSvg(path: string, series: readonly ChartSeries[], options: TrainingCurveOptions): Promise<void> {
-  await writeFileAtomic(path, trainingCurveSvg(series, options));
 }

@@ -1,7 +1,7 @@
 import type { Rgb } from './image.js';
 
 /** The fixed colours of the pictures, named for what they mean. */
-export const COLORS = {
+export const COLOURS = {
   background: [24, 24, 28] as Rgb,
   panelPlaceholder: [60, 60, 66] as Rgb,
   text: [232, 232, 232] as Rgb,
@@ -24,7 +24,7 @@ export const COLORS = {
 } as const;
 
 /** Series colours for charts (the matplotlib 'tab10' cycle: distinct, and readable on white). */
-export const SERIES_COLORS: readonly Rgb[] = [
+export const SERIES_COLOURS: readonly Rgb[] = [
   [31, 119, 180],
   [255, 127, 14],
   [44, 160, 44],
@@ -36,7 +36,3 @@ export const SERIES_COLORS: readonly Rgb[] = [
   [188, 189, 34],
   [23, 190, 207],
 ];
-
-export function cssColor(color: Rgb): string {
-  return `rgb(${color[0]},${color[1]},${color[2]})`;
-}

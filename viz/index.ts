@@ -1,3 +1,4 @@
+/** Generic imaging: an RGB raster with drawing, text, projection, PNG files and line charts. */
 export {
   createImage,
   checkImage,
@@ -7,7 +8,6 @@ export {
   strokeRect,
   drawLine,
   drawCircle,
-  drawCross,
   blitImage,
   blitFrame,
   encodePng,
@@ -17,16 +17,7 @@ export {
   type Rgb,
 } from './image.js';
 export { drawText, textWidth, textHeight, truncateText, wrapText, toFontText, type TextOptions } from './text.js';
-export { CELL_WIDTH, CELL_HEIGHT, GLYPH_WIDTH, GLYPH_HEIGHT } from './font5x7.js';
+export { CELL_WIDTH, CELL_HEIGHT } from './font5x7.js';
 export { projectPoint, makeProjector, type ProjectedPoint, type Projector } from './project.js';
-export { COLORS, SERIES_COLORS } from './colours.js';
-export { encodeGif, GIF_PALETTE, paletteIndex, type GifOptions } from './gif.js';
-export {
-  trainingCurve,
-  trainingCurveSvg,
-  writeTrainingCurvePng,
-  writeTrainingCurveSvg,
-  formatTick,
-  type ChartSeries,
-  type TrainingCurveOptions,
-} from './chart.js';
+export { COLOURS, SERIES_COLOURS } from './colours.js';
+export { trainingCurve, writeTrainingCurvePng, type ChartSeries, type TrainingCurveOptions } from './chart.js';

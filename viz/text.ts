@@ -34,7 +34,7 @@ export function textHeight(scale = 1): number {
  * Draws one line of text with its cell's top-left at (x, y); returns the width drawn. Pixels
  * outside the image are clipped.
  */
-export function drawText(image: Image, text: string, x: number, y: number, color: Rgb, options: TextOptions = {}): number {
+export function drawText(image: Image, text: string, x: number, y: number, colour: Rgb, options: TextOptions = {}): number {
   const scale = options.scale ?? 1;
   assertPositiveInteger(scale, 'scale');
   const chars = toFontText(text);
@@ -47,7 +47,7 @@ export function drawText(image: Image, text: string, x: number, y: number, color
       const mask = rows[r];
       if (mask === 0) continue;
       for (let c = 0; c < GLYPH_WIDTH; c++) {
-        if (mask & (1 << (GLYPH_WIDTH - 1 - c))) fillRect(image, cx + c * scale, cy + r * scale, scale, scale, color);
+        if (mask & (1 << (GLYPH_WIDTH - 1 - c))) fillRect(image, cx + c * scale, cy + r * scale, scale, scale, colour);
       }
     }
     cx += CELL_WIDTH * scale;

@@ -5,7 +5,7 @@
  */
 export { saveCheckpoint, type CheckpointPayload } from './save.js';
 export { loadCheckpoint, type LoadedCheckpoint, type LoadOptions } from './load.js';
-export { saveRunCheckpoint, latestCheckpoint, checkpointFolderName, CHECKPOINTS_FOLDER, LATEST_FILE, type CheckpointRef } from './run.js';
+export { saveRunCheckpoint, latestCheckpoint, type CheckpointRef } from './run.js';
 export { encodeSafetensors, decodeSafetensors, type DecodedSafetensors, type SafetensorsHeaderEntry } from './safetensors.js';
 export { expectedParameterShapes } from './shapes.js';
 export { tensorsFromParams, assignParams, restoreOptimizerState } from './tf-params.js';
@@ -19,9 +19,7 @@ export {
   checkpointConfigSchema,
   type CheckpointConfig,
   type DatasetRecord,
-  type FileRecord,
   type InitRecord,
   type JsonValue,
-  type RngState,
   type TokenizerRecord,
 } from './schema.js';

@@ -1,3 +1,4 @@
+import '../backend/tf-setup.js'; // the cpu backend and the gradients training needs: every network op runs after it
 /**
  * Layer primitives written for the wasm backend (docs/design.md, Tensor backends). Every matMul of
  * the network goes through `matMul2d`: its gradient transposes explicitly and multiplies

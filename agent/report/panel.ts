@@ -1,6 +1,6 @@
 import { assertFiniteArray, canonicalQuaternion, rotateVector, type Action, type CameraFrame, type Vec3, type VoxelScore } from '../../core/index.js';
 import type { RolloutStep } from '../evaluation/rollout.js';
-import { COLORS } from '../../viz/colours.js';
+import { COLOURS } from '../../viz/colours.js';
 import { blitFrame, createImage, drawCircle, drawLine, fillRect, mix, strokeRect, type Image, type Rgb } from '../../viz/image.js';
 import { makeProjector } from '../../viz/project.js';
 import { drawText, textHeight, truncateText } from '../../viz/text.js';
@@ -43,8 +43,8 @@ function drawOverlays(panel: Image, frame: CameraFrame, action: Action, voxels: 
   for (let i = best.length - 1; i >= 0; i--) {
     const p = at(best[i].positionMetres);
     if (!p.inFront) continue;
-    const color = mix(COLORS.voxelDim, COLORS.voxelBright, best[i].score / maxScore);
-    drawCircle(panel, p.x, p.y, 2, color, { filled: true });
+    const colour = mix(COLOURS.voxelDim, COLOURS.voxelBright, best[i].score / maxScore);
+    drawCircle(panel, p.x, p.y, 2, colour, { filled: true });
   }
 
   assertFiniteArray(action.positionMetres, 3, 'action.positionMetres');
@@ -52,28 +52,28 @@ function drawOverlays(panel: Image, frame: CameraFrame, action: Action, voxels: 
   const origin = at(action.positionMetres);
   const length = options.axisLengthMetres ?? 0.05;
   const axes: [Vec3, Rgb, number][] = [
-    [[length, 0, 0], COLORS.axisX, 2],
-    [[0, length, 0], COLORS.axisY, 2],
-    [[0, 0, length], COLORS.axisZ, 3],
+    [[length, 0, 0], COLOURS.axisX, 2],
+    [[0, length, 0], COLOURS.axisY, 2],
+    [[0, 0, length], COLOURS.axisZ, 3],
   ];
   if (origin.inFront) {
     // Ring first, axes over it (they are short at 5 cm and must stay visible), centre dot last.
-    drawCircle(panel, origin.x, origin.y, 7, COLORS.markerOutline, { thicknessPx: 1 });
-    drawCircle(panel, origin.x, origin.y, 6, COLORS.marker, { thicknessPx: 2 });
-    for (const [local, color, thickness] of axes) {
+    drawCircle(panel, origin.x, origin.y, 7, COLOURS.markerOutline, { thicknessPx: 1 });
+    drawCircle(panel, origin.x, origin.y, 6, COLOURS.marker, { thicknessPx: 2 });
+    for (const [local, colour, thickness] of axes) {
       const d = rotateVector(q, local);
       const tip = at([action.positionMetres[0] + d[0], action.positionMetres[1] + d[1], action.positionMetres[2] + d[2]]);
-      if (tip.inFront) drawLine(panel, origin.x, origin.y, tip.x, tip.y, color, thickness);
+      if (tip.inFront) drawLine(panel, origin.x, origin.y, tip.x, tip.y, colour, thickness);
     }
-    drawCircle(panel, origin.x, origin.y, 1.5, COLORS.marker, { filled: true });
+    drawCircle(panel, origin.x, origin.y, 1.5, COLOURS.marker, { filled: true });
   }
   const inView = origin.inFront && origin.x >= 0 && origin.y >= 0 && origin.x < options.width && origin.y < options.height;
   if (origin.inFront && !inView) {
     // Pin an off-view target to the nearest edge so the direction it went is still visible.
     const x = Math.min(options.width - 5, Math.max(4, origin.x));
     const y = Math.min(options.height - 5, Math.max(4, origin.y));
-    drawCircle(panel, x, y, 4, COLORS.markerOutline, { filled: true });
-    drawCircle(panel, x, y, 3, COLORS.marker, { filled: true });
+    drawCircle(panel, x, y, 4, COLOURS.markerOutline, { filled: true });
+    drawCircle(panel, x, y, 3, COLOURS.marker, { filled: true });
   }
   return inView;
 }
@@ -83,8 +83,8 @@ function drawFrameOrPlaceholder(panel: Image, frame: CameraFrame | undefined, wi
     blitFrame(panel, frame, 0, 0, width, height);
     return;
   }
-  fillRect(panel, 0, 0, width, height, COLORS.panelPlaceholder);
-  drawText(panel, 'no frame kept', 4, 4, COLORS.dimText);
+  fillRect(panel, 0, 0, width, height, COLOURS.panelPlaceholder);
+  drawText(panel, 'no frame kept', 4, 4, COLOURS.dimText);
 }
 
 /**
@@ -93,33 +93,33 @@ function drawFrameOrPlaceholder(panel: Image, frame: CameraFrame | undefined, wi
  */
 export function renderStepPanel(step: RolloutStep, options: PanelOptions): Image {
   const { width, height } = options;
-  const panel = createImage(width, height + CAPTION_HEIGHT, COLORS.background);
+  const panel = createImage(width, height + CAPTION_HEIGHT, COLOURS.background);
   drawFrameOrPlaceholder(panel, step.frame, width, height);
   let inView = true;
   if (step.frame) inView = drawOverlays(panel, step.frame, step.action, step.topVoxels ?? [], options);
-  if (step.failureReason) strokeRect(panel, 0, 0, width, height, COLORS.failure);
-  else if (step.success) strokeRect(panel, 0, 0, width, height, COLORS.success);
+  if (step.failureReason) strokeRect(panel, 0, 0, width, height, COLOURS.failure);
+  else if (step.success) strokeRect(panel, 0, 0, width, height, COLOURS.success);
 
   const maxChars = Math.max(4, Math.floor(width / CELL_WIDTH));
   const gripper = step.action.gripperOpen ? 'open' : 'closed';
   const collision = step.action.ignoreCollisions ? 'coll:ignore' : 'coll:avoid';
-  drawText(panel, truncateText(`${step.step}: ${gripper}  ${collision}`, maxChars), 0, height + 3, COLORS.text);
+  drawText(panel, truncateText(`${step.step}: ${gripper}  ${collision}`, maxChars), 0, height + 3, COLOURS.text);
   let second: [string, Rgb];
-  if (step.failureReason) second = [`FAIL ${step.failureReason}`, COLORS.failure];
-  else if (step.success) second = ['success', COLORS.success];
-  else if (step.frame && !inView) second = ['target out of view', COLORS.limit];
-  else second = [Number.isFinite(step.actMs) ? `act ${step.actMs.toFixed(0)} ms` : '', COLORS.dimText];
+  if (step.failureReason) second = [`FAIL ${step.failureReason}`, COLOURS.failure];
+  else if (step.success) second = ['success', COLOURS.success];
+  else if (step.frame && !inView) second = ['target out of view', COLOURS.limit];
+  else second = [Number.isFinite(step.actMs) ? `act ${step.actMs.toFixed(0)} ms` : '', COLOURS.dimText];
   drawText(panel, truncateText(second[0], maxChars), 0, height + 3 + textHeight(1) + 1, second[1]);
   return panel;
 }
 
 /** The closing panel: the camera after the last step. */
-export function renderFinalPanel(frame: CameraFrame | undefined, outcomeText: string, outcomeColor: Rgb, options: PanelOptions): Image {
+export function renderFinalPanel(frame: CameraFrame | undefined, outcomeText: string, outcomeColour: Rgb, options: PanelOptions): Image {
   const { width, height } = options;
-  const panel = createImage(width, height + CAPTION_HEIGHT, COLORS.background);
+  const panel = createImage(width, height + CAPTION_HEIGHT, COLOURS.background);
   drawFrameOrPlaceholder(panel, frame, width, height);
-  strokeRect(panel, 0, 0, width, height, outcomeColor);
-  drawText(panel, 'final', 0, height + 3, COLORS.text);
-  drawText(panel, outcomeText, 0, height + 3 + textHeight(1) + 1, outcomeColor);
+  strokeRect(panel, 0, 0, width, height, outcomeColour);
+  drawText(panel, 'final', 0, height + 3, COLOURS.text);
+  drawText(panel, outcomeText, 0, height + 3 + textHeight(1) + 1, outcomeColour);
   return panel;
 }

@@ -1,11 +1,10 @@
 import { assertPositiveInteger, invalidArgument, writeFileAtomic, type CameraFrame } from '../../core/index.js';
 import type { RolloutOutcome, RolloutResult } from '../evaluation/rollout.js';
-import { COLORS } from '../../viz/colours.js';
+import { COLOURS } from '../../viz/colours.js';
 import { CELL_WIDTH } from '../../viz/font5x7.js';
-import { encodeGif } from '../../viz/gif.js';
 import { blitImage, createImage, encodePng, type Image, type Rgb } from '../../viz/image.js';
 import { CAPTION_HEIGHT, renderFinalPanel, renderStepPanel } from './panel.js';
-import { drawText, textHeight, textWidth, truncateText, wrapText } from '../../viz/text.js';
+import { drawText, textHeight, truncateText, wrapText } from '../../viz/text.js';
 
 export interface RolloutStripOptions {
   /** Nearest-neighbour magnification of the camera frames. Default 2 (128 -> 256 px). */
@@ -42,9 +41,9 @@ const DEFAULT_FRAME_SIZE = 128;
 const HEADER_SCALE = 2;
 
 const OUTCOME_STYLE: Record<RolloutOutcome, [string, Rgb]> = {
-  success: ['SUCCESS', COLORS.success],
-  failure: ['FAILED', COLORS.failure],
-  limit: ['LIMIT', COLORS.limit],
+  success: ['SUCCESS', COLOURS.success],
+  failure: ['FAILED', COLOURS.failure],
+  limit: ['LIMIT', COLOURS.limit],
 };
 
 function checkResult(result: RolloutResult): void {
@@ -120,10 +119,10 @@ export function rolloutStripLayout(result: RolloutResult, options: RolloutStripO
 
 function renderPanels(result: RolloutResult, o: Required<RolloutStripOptions>, width: number, height: number): Image[] {
   const panelOptions = { width, height, topVoxelCount: o.topVoxelCount, axisLengthMetres: o.axisLengthMetres };
-  const [outcomeText, outcomeColor] = OUTCOME_STYLE[result.outcome];
+  const [outcomeText, outcomeColour] = OUTCOME_STYLE[result.outcome];
   return [
     ...result.steps.map((step) => renderStepPanel(step, panelOptions)),
-    renderFinalPanel(result.finalFrame, outcomeText, outcomeColor, panelOptions),
+    renderFinalPanel(result.finalFrame, outcomeText, outcomeColour, panelOptions),
   ];
 }
 
@@ -136,23 +135,23 @@ function renderPanels(result: RolloutResult, o: Required<RolloutStripOptions>, w
 export function rolloutStrip(result: RolloutResult, options: RolloutStripOptions = {}): Image {
   const layout = rolloutStripLayout(result, options);
   const o = resolveOptions(options);
-  const image = createImage(layout.width, layout.height, COLORS.background);
-  const [outcomeText, outcomeColor] = OUTCOME_STYLE[result.outcome];
+  const image = createImage(layout.width, layout.height, COLOURS.background);
+  const [outcomeText, outcomeColour] = OUTCOME_STYLE[result.outcome];
   layout.headerLines.forEach((line, i) => {
     const y = MARGIN + i * textHeight(HEADER_SCALE);
     if (i === 0 && line.startsWith(outcomeText)) {
-      const x = MARGIN + drawText(image, outcomeText, MARGIN, y, outcomeColor, { scale: HEADER_SCALE });
-      drawText(image, line.slice(outcomeText.length), x, y, COLORS.text, { scale: HEADER_SCALE });
+      const x = MARGIN + drawText(image, outcomeText, MARGIN, y, outcomeColour, { scale: HEADER_SCALE });
+      drawText(image, line.slice(outcomeText.length), x, y, COLOURS.text, { scale: HEADER_SCALE });
     } else {
-      drawText(image, line, MARGIN, y, COLORS.text, { scale: HEADER_SCALE });
+      drawText(image, line, MARGIN, y, COLOURS.text, { scale: HEADER_SCALE });
     }
   });
   const { detail } = headerText(result, layout.width);
   const detailY = MARGIN + layout.headerLines.length * textHeight(HEADER_SCALE) + 4;
   const lineChars = Math.floor((layout.width - 2 * MARGIN) / CELL_WIDTH);
-  drawText(image, truncateText(detail, lineChars), MARGIN, detailY, COLORS.dimText);
+  drawText(image, truncateText(detail, lineChars), MARGIN, detailY, COLOURS.dimText);
   if (result.failureReason) {
-    drawText(image, truncateText(`failed: ${result.failureReason}`, lineChars), MARGIN, detailY + textHeight(1) + 2, COLORS.failure);
+    drawText(image, truncateText(`failed: ${result.failureReason}`, lineChars), MARGIN, detailY + textHeight(1) + 2, COLOURS.failure);
   }
 
   const first = layout.panels[0];
@@ -164,38 +163,4 @@ export function rolloutStrip(result: RolloutResult, options: RolloutStripOptions
 /** Writes `rolloutStrip(result)` as a PNG, atomically. */
 export async function writeRolloutPng(path: string, result: RolloutResult, options: RolloutStripOptions = {}): Promise<void> {
   await writeFileAtomic(path, encodePng(rolloutStrip(result, options)));
-}
-
-export interface RolloutGifOptions extends RolloutStripOptions {
-  /** Time each frame is shown. Default 800 ms (GIF keeps hundredths of a second). */
-  frameDelayMs?: number;
-}
-
-/**
- * An animated GIF of the rollout: each step's panel (frame, overlays, caption) in turn, then the
- * final panel; loops forever. Colours are quantized to a fixed 6x6x6 cube plus grays.
- */
-export function rolloutGif(result: RolloutResult, options: RolloutGifOptions = {}): Uint8Array {
-  checkResult(result);
-  const { frameDelayMs = 800, ...stripOptions } = options;
-  if (!Number.isFinite(frameDelayMs) || frameDelayMs < 0) throw invalidArgument('frameDelayMs', `must be >= 0, got ${frameDelayMs}`);
-  const o = resolveOptions(stripOptions);
-  const size = panelSize(result, o.scale);
-  const panels = renderPanels(result, o, size.width, size.height);
-  // A one-line title over every frame keeps the goal in view while it plays.
-  const titled = panels.map((panel) => {
-    const image = createImage(panel.width, panel.height + textHeight(1) + 4, COLORS.background);
-    const [outcomeText, outcomeColor] = OUTCOME_STYLE[result.outcome];
-    const x = drawText(image, outcomeText, 2, 2, outcomeColor);
-    const room = Math.floor((panel.width - x - 2 - textWidth(' ')) / CELL_WIDTH);
-    drawText(image, ` ${truncateText(String(result.goal ?? ''), room)}`, 2 + x, 2, COLORS.text);
-    blitImage(image, panel, 0, textHeight(1) + 4);
-    return image;
-  });
-  return encodeGif(titled, { frameDelayMs });
-}
-
-/** Writes `rolloutGif(result)` atomically. */
-export async function writeRolloutGif(path: string, result: RolloutResult, options: RolloutGifOptions = {}): Promise<void> {
-  await writeFileAtomic(path, rolloutGif(result, options));
 }

@@ -35,8 +35,6 @@ import {
 import { trimMetrics, writeCurves } from './run-files.js';
 import { toTensors } from './batch-tensors.js';
 import type { BatchArrays } from '../encoding/samples.js';
-
-export { writeCurves } from './run-files.js';
 import { defaultFineJitterMetres, TABLETOP_BOUNDS, type AgentSpec } from '../encoding/spec.js';
 
 export interface TrainOptions {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PeractError, invalidArgument, writeFileAtomic, type CameraFrame, type Vec3 } from '../../core/index.js';
 import { MANIFEST_FILE, openDataset, type Dataset, type EpisodeEntry, type EpisodeRecord } from '../../dataset/index.js';
-import { CELL_WIDTH, COLORS, blitFrame, blitImage, createImage, drawCircle, drawLine, drawText, encodePng, fillRect, makeProjector, mix, textHeight, truncateText, wrapText, type Image, type Rgb } from '../../viz/index.js';
+import { CELL_WIDTH, COLOURS, blitFrame, blitImage, createImage, drawCircle, drawLine, drawText, encodePng, fillRect, makeProjector, mix, textHeight, truncateText, wrapText, type Image, type Rgb } from '../../viz/index.js';
 import { panelPixel } from '../../agent/report/index.js';
 import { intOption } from './options.js';
 
@@ -148,7 +148,7 @@ const GAP = 8;
 const TITLE_SCALE = 2;
 const CAPTION_HEIGHT = 2 * textHeight(1) + 6;
 const GOAL_LINES = 3;
-const GRIPPER_COLOR: Record<'open' | 'closed', Rgb> = { open: COLORS.success, closed: COLORS.limit };
+const GRIPPER_COLOUR: Record<'open' | 'closed', Rgb> = { open: COLOURS.success, closed: COLOURS.limit };
 
 /**
  * One row of panels: frame 0, then each keyframe. Each shows the camera image, the path the
@@ -175,10 +175,10 @@ export function keyframeStrip(episode: EpisodeRecord, camera: string, scale: num
   const lineStep = textHeight(1) + 2;
   const headerHeight = MARGIN + textHeight(TITLE_SCALE) + 4 + (detail.length + goal.length) * lineStep + MARGIN;
 
-  const image = createImage(width, headerHeight + panelHeight + CAPTION_HEIGHT + MARGIN, COLORS.background);
-  drawText(image, title, MARGIN, MARGIN, COLORS.text, { scale: TITLE_SCALE });
+  const image = createImage(width, headerHeight + panelHeight + CAPTION_HEIGHT + MARGIN, COLOURS.background);
+  drawText(image, title, MARGIN, MARGIN, COLOURS.text, { scale: TITLE_SCALE });
   [...detail, ...goal].forEach((line, i) => {
-    drawText(image, line, MARGIN, MARGIN + textHeight(TITLE_SCALE) + 4 + i * lineStep, i < detail.length ? COLORS.dimText : COLORS.text);
+    drawText(image, line, MARGIN, MARGIN + textHeight(TITLE_SCALE) + 4 + i * lineStep, i < detail.length ? COLOURS.dimText : COLOURS.text);
   });
   shown.forEach((frameIndex, i) => {
     const panel = renderPanel(episode, frameOf(frameIndex), frameIndex, i === 0 ? 0 : shown[i - 1], i, panelWidth, panelHeight);
@@ -196,24 +196,24 @@ function renderPanel(
   width: number,
   height: number,
 ): Image {
-  const panel = createImage(width, height + CAPTION_HEIGHT, COLORS.background);
+  const panel = createImage(width, height + CAPTION_HEIGHT, COLOURS.background);
   const state = episode.frames[frameIndex];
   let inView = true;
   if (frame) {
     blitFrame(panel, frame, 0, 0, width, height);
     inView = drawGripperMarks(panel, frame, episode, previousIndex, frameIndex, width, height);
   } else {
-    fillRect(panel, 0, 0, width, height, COLORS.panelPlaceholder);
-    drawText(panel, 'no image', 4, 4, COLORS.dimText);
+    fillRect(panel, 0, 0, width, height, COLOURS.panelPlaceholder);
+    drawText(panel, 'no image', 4, 4, COLOURS.dimText);
   }
   const maxChars = Math.max(4, Math.floor(width / CELL_WIDTH));
-  drawText(panel, truncateText(`frame ${frameIndex}  ${state.timeSeconds.toFixed(2)} s`, maxChars), 0, height + 3, COLORS.text);
+  drawText(panel, truncateText(`frame ${frameIndex}  ${state.timeSeconds.toFixed(2)} s`, maxChars), 0, height + 3, COLOURS.text);
   const gripper = state.gripperOpen ? 'open' : 'closed';
   const label = keyframeNumber === 0 ? 'start' : `key ${keyframeNumber}/${episode.keyframes.length}`;
   const y = height + 3 + textHeight(1) + 1;
-  const x = drawText(panel, truncateText(`${label} `, maxChars), 0, y, COLORS.dimText);
-  const after = drawText(panel, gripper, x, y, GRIPPER_COLOR[gripper]);
-  if (!inView) drawText(panel, ' (out of view)', x + after, y, COLORS.limit);
+  const x = drawText(panel, truncateText(`${label} `, maxChars), 0, y, COLOURS.dimText);
+  const after = drawText(panel, gripper, x, y, GRIPPER_COLOUR[gripper]);
+  if (!inView) drawText(panel, ' (out of view)', x + after, y, COLOURS.limit);
   return panel;
 }
 
@@ -225,24 +225,24 @@ function renderPanel(
 function drawGripperMarks(panel: Image, frame: CameraFrame, episode: EpisodeRecord, fromIndex: number, toIndex: number, width: number, height: number): boolean {
   const project = makeProjector(frame);
   const at = (i: number): { x: number; y: number; inFront: boolean } => panelPixel(frame, project, episode.frames[i].gripperPose.positionMetres as Vec3, width, height);
-  const pathColor = mix(COLORS.marker, COLORS.text, 0.5);
+  const pathColour = mix(COLOURS.marker, COLOURS.text, 0.5);
   let previous = at(fromIndex);
   for (let i = fromIndex + 1; i <= toIndex; i++) {
     const p = at(i);
-    if (p.inFront && previous.inFront) drawLine(panel, previous.x, previous.y, p.x, p.y, pathColor);
+    if (p.inFront && previous.inFront) drawLine(panel, previous.x, previous.y, p.x, p.y, pathColour);
     previous = p;
   }
   const p = at(toIndex);
   const inView = p.inFront && p.x >= 0 && p.y >= 0 && p.x < width && p.y < height;
   if (inView) {
-    drawCircle(panel, p.x, p.y, 7, COLORS.markerOutline, { thicknessPx: 1 });
-    drawCircle(panel, p.x, p.y, 6, COLORS.marker, { thicknessPx: 2 });
-    drawCircle(panel, p.x, p.y, 1.5, COLORS.marker, { filled: true });
+    drawCircle(panel, p.x, p.y, 7, COLOURS.markerOutline, { thicknessPx: 1 });
+    drawCircle(panel, p.x, p.y, 6, COLOURS.marker, { thicknessPx: 2 });
+    drawCircle(panel, p.x, p.y, 1.5, COLOURS.marker, { filled: true });
   } else if (p.inFront) {
     const x = Math.min(width - 5, Math.max(4, p.x));
     const y = Math.min(height - 5, Math.max(4, p.y));
-    drawCircle(panel, x, y, 4, COLORS.markerOutline, { filled: true });
-    drawCircle(panel, x, y, 3, COLORS.marker, { filled: true });
+    drawCircle(panel, x, y, 4, COLOURS.markerOutline, { filled: true });
+    drawCircle(panel, x, y, 3, COLOURS.marker, { filled: true });
   }
   return inView;
 }

@@ -30,7 +30,7 @@ export interface ServiceLike<Req, Res> {
   unadvertise(): Promise<void>;
 }
 
-export interface TopicOptions {
+export interface RoslibTopicOptions {
   ros: RosLike;
   name: string;
   messageType: string;
@@ -44,7 +44,7 @@ export interface TopicOptions {
 
 interface RoslibModule {
   Ros: new (options?: { url?: string }) => RosLike;
-  Topic: new <T>(options: TopicOptions) => TopicLike<T>;
+  Topic: new <T>(options: RoslibTopicOptions) => TopicLike<T>;
   Service: new <Req, Res>(options: { ros: RosLike; name: string; serviceType: string }) => ServiceLike<Req, Res>;
 }
 

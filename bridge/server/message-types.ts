@@ -97,8 +97,6 @@ export function isKnownServiceType(type: string): boolean {
   return Object.hasOwn(SERVICES, canonicalTypeName(type));
 }
 
-export const KNOWN_MESSAGE_TYPES: readonly string[] = Object.keys(MESSAGES);
-
 /** A message type's fields as `.msg` lines would give them (`float64[2] finger_widths`), for docs and their tests. */
 export function messageFields(type: string): { name: string; type: string }[] {
   const def = MESSAGES[canonicalTypeName(type)];
@@ -113,7 +111,6 @@ export function serviceFields(type: string): { request: { name: string; type: st
   const plain = (fields: MessageDef) => fields.map((d) => ({ name: d.name, type: d.type }));
   return { request: plain(def.request), response: plain(def.response) };
 }
-export const KNOWN_SERVICE_TYPES: readonly string[] = Object.keys(SERVICES);
 
 /** A message that does not fit its type; `path` names the field (`header.stamp.sec`). */
 export class MessageMismatch extends Error {
@@ -149,11 +146,6 @@ export function checkServicePart(type: string, part: 'request' | 'response', val
   const def = SERVICES[canonicalTypeName(type)];
   if (!def) throw new MessageMismatch('', `unknown service type "${type}"`);
   return checkFields(def[part], value ?? {}, '', 0);
-}
-
-/** A message of `type` with every field at its default (zeros, empty strings and arrays). */
-export function defaultMessage(type: string): Record<string, unknown> {
-  return checkMessage(type, {});
 }
 
 function checkFields(def: MessageDef, value: unknown, path: string, depth: number): Record<string, unknown> {

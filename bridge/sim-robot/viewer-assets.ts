@@ -64,7 +64,7 @@ function nodeModulesDir(): string {
   return join(here, '..', 'node_modules');
 }
 
-export function importMap(): { imports: Record<string, string> } {
+function importMap(): { imports: Record<string, string> } {
   return { imports: Object.fromEntries(Object.entries(VENDOR_ENTRIES).map(([k, v]) => [k, `/vendor/${v}`])) };
 }
 

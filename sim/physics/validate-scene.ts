@@ -3,7 +3,7 @@ import {
   assertFiniteNumber,
   assertPositiveInteger,
   canonicalQuaternion,
-  describe,
+  summariseValue,
   invalidArgument,
 } from '../../core/index.js';
 import type { BodySpec, GeomSpec, JointSpec, SceneSpec } from '../scene.js';
@@ -26,15 +26,15 @@ const RESERVED_PREFIX = 'gripper/';
  * (`scene.bodies[2].joint.range`, ...) at the first problem.
  */
 export function validateScene(scene: SceneSpec): SceneTree {
-  if (!scene || typeof scene !== 'object') throw invalidArgument('scene', `must be an object, got ${describe(scene)}`);
-  if (!Array.isArray(scene.bodies)) throw invalidArgument('scene.bodies', `must be an array, got ${describe(scene.bodies)}`);
+  if (!scene || typeof scene !== 'object') throw invalidArgument('scene', `must be an object, got ${summariseValue(scene)}`);
+  if (!Array.isArray(scene.bodies)) throw invalidArgument('scene.bodies', `must be an array, got ${summariseValue(scene.bodies)}`);
 
   const indexByName = new Map<string, number>();
   scene.bodies.forEach((body, i) => {
     const field = `scene.bodies[${i}]`;
-    if (!body || typeof body !== 'object') throw invalidArgument(field, `must be an object, got ${describe(body)}`);
+    if (!body || typeof body !== 'object') throw invalidArgument(field, `must be an object, got ${summariseValue(body)}`);
     if (typeof body.name !== 'string' || body.name.length === 0) {
-      throw invalidArgument(`${field}.name`, `must be a non-empty string, got ${describe(body.name)}`);
+      throw invalidArgument(`${field}.name`, `must be a non-empty string, got ${summariseValue(body.name)}`);
     }
     if (body.name.startsWith(RESERVED_PREFIX)) {
       throw invalidArgument(`${field}.name`, `"${body.name}": names starting with "${RESERVED_PREFIX}" are reserved for the gripper`);
@@ -50,7 +50,7 @@ export function validateScene(scene: SceneSpec): SceneTree {
   const parentIndex = scene.bodies.map((body, i) => {
     if (body.parent === undefined) return -1;
     const field = `scene.bodies[${i}].parent`;
-    if (typeof body.parent !== 'string') throw invalidArgument(field, `must be a body name, got ${describe(body.parent)}`);
+    if (typeof body.parent !== 'string') throw invalidArgument(field, `must be a body name, got ${summariseValue(body.parent)}`);
     const p = indexByName.get(body.parent);
     if (p === undefined) throw invalidArgument(field, `unknown parent body "${body.parent}"`);
     if (p === i) throw invalidArgument(field, `body "${body.name}" cannot be its own parent`);
@@ -94,11 +94,11 @@ export function validateScene(scene: SceneSpec): SceneTree {
 function validateBody(body: BodySpec, field: string): void {
   assertPositiveInteger(body.objectId, `${field}.objectId`, 1);
   if (body.motion !== 'free' && body.motion !== 'fixed' && body.motion !== 'jointed') {
-    throw invalidArgument(`${field}.motion`, `must be 'free', 'fixed' or 'jointed', got ${describe(body.motion)}`);
+    throw invalidArgument(`${field}.motion`, `must be 'free', 'fixed' or 'jointed', got ${summariseValue(body.motion)}`);
   }
   validatePose(body.pose, `${field}.pose`);
   if (!Array.isArray(body.geoms) || body.geoms.length === 0) {
-    throw invalidArgument(`${field}.geoms`, `must be a non-empty array, got ${describe(body.geoms)}`);
+    throw invalidArgument(`${field}.geoms`, `must be a non-empty array, got ${summariseValue(body.geoms)}`);
   }
   body.geoms.forEach((geom, g) => validateGeom(geom, `${field}.geoms[${g}]`));
   if (body.motion === 'jointed') {
@@ -112,20 +112,20 @@ function validateBody(body: BodySpec, field: string): void {
     if (body.massKg <= 0) throw invalidArgument(`${field}.massKg`, `must be > 0, got ${body.massKg}`);
   }
   if (body.graspable !== undefined && typeof body.graspable !== 'boolean') {
-    throw invalidArgument(`${field}.graspable`, `must be a boolean, got ${describe(body.graspable)}`);
+    throw invalidArgument(`${field}.graspable`, `must be a boolean, got ${summariseValue(body.graspable)}`);
   }
 }
 
 function validatePose(pose: BodySpec['pose'] | undefined, field: string): void {
-  if (!pose || typeof pose !== 'object') throw invalidArgument(field, `must be a pose, got ${describe(pose)}`);
+  if (!pose || typeof pose !== 'object') throw invalidArgument(field, `must be a pose, got ${summariseValue(pose)}`);
   assertFiniteArray(pose.positionMetres, 3, `${field}.positionMetres`);
   canonicalQuaternion(pose.quaternion, `${field}.quaternion`);
 }
 
 function validateGeom(geom: GeomSpec, field: string): void {
-  if (!geom || typeof geom !== 'object') throw invalidArgument(field, `must be an object, got ${describe(geom)}`);
+  if (!geom || typeof geom !== 'object') throw invalidArgument(field, `must be an object, got ${summariseValue(geom)}`);
   const shape = geom.shape;
-  if (!shape || typeof shape !== 'object') throw invalidArgument(`${field}.shape`, `must be an object, got ${describe(shape)}`);
+  if (!shape || typeof shape !== 'object') throw invalidArgument(`${field}.shape`, `must be an object, got ${summariseValue(shape)}`);
   const positive = (value: number, name: string): void => {
     assertFiniteNumber(value, `${field}.shape.${name}`);
     if (value <= 0) throw invalidArgument(`${field}.shape.${name}`, `must be > 0, got ${value}`);
@@ -143,7 +143,7 @@ function validateGeom(geom: GeomSpec, field: string): void {
       positive(shape.halfHeightMetres, 'halfHeightMetres');
       break;
     default:
-      throw invalidArgument(`${field}.shape.kind`, `must be 'box', 'sphere' or 'cylinder', got ${describe((shape as { kind?: unknown }).kind)}`);
+      throw invalidArgument(`${field}.shape.kind`, `must be 'box', 'sphere' or 'cylinder', got ${summariseValue((shape as { kind?: unknown }).kind)}`);
   }
   if (geom.localPose !== undefined) validatePose(geom.localPose, `${field}.localPose`);
   assertFiniteArray(geom.colour, 3, `${field}.colour`);
@@ -151,7 +151,7 @@ function validateGeom(geom: GeomSpec, field: string): void {
     if (c < 0 || c > 1) throw invalidArgument(`${field}.colour[${k}]`, `must be in [0, 1], got ${c}`);
   });
   if (geom.collides !== undefined && typeof geom.collides !== 'boolean') {
-    throw invalidArgument(`${field}.collides`, `must be a boolean, got ${describe(geom.collides)}`);
+    throw invalidArgument(`${field}.collides`, `must be a boolean, got ${summariseValue(geom.collides)}`);
   }
   if (geom.friction !== undefined) {
     assertFiniteNumber(geom.friction, `${field}.friction`);
@@ -161,7 +161,7 @@ function validateGeom(geom: GeomSpec, field: string): void {
 
 function validateJoint(joint: JointSpec, field: string): void {
   if (joint.type !== 'prismatic' && joint.type !== 'revolute') {
-    throw invalidArgument(`${field}.type`, `must be 'prismatic' or 'revolute', got ${describe(joint.type)}`);
+    throw invalidArgument(`${field}.type`, `must be 'prismatic' or 'revolute', got ${summariseValue(joint.type)}`);
   }
   assertFiniteArray(joint.axis, 3, `${field}.axis`);
   if (Math.hypot(...joint.axis) < 1e-9) throw invalidArgument(`${field}.axis`, 'must not be the zero vector');

@@ -1,8 +1,6 @@
 /** The simulator's RGB-D cameras: scene graph, rasterizer, camera rig. */
-export { buildSceneGraph, applyPoses, findBody, SCENE_ROOT_NAME } from './scene-graph.js';
-export type { SceneGraphOptions } from './scene-graph.js';
-export { Rasterizer } from './rasterizer.js';
-export type { RenderCamera, RasterizerOptions, RenderOptions, DepthNoiseOptions } from './rasterizer.js';
+export { buildSceneGraph, applyPoses, type SceneGraphOptions } from './scene-graph.js';
+export { Rasterizer, type RenderCamera, type RasterizerOptions, type RenderOptions, type DepthNoiseOptions } from './rasterizer.js';
 export {
   CameraRig,
   createDefaultCameraRig,
@@ -10,7 +8,7 @@ export {
   lookAt,
   intrinsicsFromFov,
   CAMERA_NAMES,
-  DEFAULT_CAMERA_EYES,
-  DEFAULT_CAMERA_TARGET,
+  type CameraMount,
+  type RigCamera,
+  type DefaultRigOptions,
 } from './cameras.js';
-export type { CameraMount, RigCamera, DefaultRigOptions } from './cameras.js';

@@ -1,5 +1,5 @@
 import { RLBENCH_COLOURS } from '../colours.js';
-import type { BodySpec, GeomSpec, Rgb } from '../scene.js';
+import type { BodySpec, GeomSpec, UnitRgb } from '../scene.js';
 import { block, distinctColours, pose, samplePositions, TABLE_TOP_Z } from './builders.js';
 import { colourName, colourRgb, pickSteps, placeSteps, yawOf } from './common.js';
 import type { TaskDefinition } from './task.js';
@@ -9,7 +9,7 @@ const WALL_HEIGHT = 0.04;
 const WALL_SEGMENTS = 12;
 
 /** A bowl from primitives: a disc and a ring of thin wall boxes. */
-export function bowl(name: string, objectId: number, colour: Rgb, x: number, y: number): BodySpec {
+export function bowl(name: string, objectId: number, colour: UnitRgb, x: number, y: number): BodySpec {
   const geoms: GeomSpec[] = [{ shape: { kind: 'cylinder', radiusMetres: BOWL_RADIUS, halfHeightMetres: 0.004 }, localPose: { positionMetres: [0, 0, 0.004], quaternion: [0, 0, 0, 1] }, colour }];
   const segment = Math.tan(Math.PI / WALL_SEGMENTS) * BOWL_RADIUS;
   for (let k = 0; k < WALL_SEGMENTS; k++) {

@@ -1,6 +1,6 @@
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import type { Pose, Quat, Rng, Vec3 } from '../../core/index.js';
-import type { BodySpec, Rgb } from '../scene.js';
+import type { BodySpec, UnitRgb } from '../scene.js';
 
 /**
  * Building blocks for task scenes. World frame: robot base at the origin, the table top at z = 0,
@@ -55,7 +55,7 @@ export function table(): BodySpec {
   };
 }
 
-export function block(name: string, objectId: number, colour: Rgb, x: number, y: number, yawRad: number, edge = BLOCK_EDGE_METRES, z = TABLE_TOP_Z): BodySpec {
+export function block(name: string, objectId: number, colour: UnitRgb, x: number, y: number, yawRad: number, edge = BLOCK_EDGE_METRES, z = TABLE_TOP_Z): BodySpec {
   const h = edge / 2;
   return {
     name,
@@ -69,7 +69,7 @@ export function block(name: string, objectId: number, colour: Rgb, x: number, y:
 }
 
 /** A flat coloured square on the table; visual only (objects slide over it). */
-export function targetArea(name: string, objectId: number, colour: Rgb, x: number, y: number, halfSizeMetres: number): BodySpec {
+export function targetArea(name: string, objectId: number, colour: UnitRgb, x: number, y: number, halfSizeMetres: number): BodySpec {
   return {
     name,
     objectId,
@@ -80,7 +80,7 @@ export function targetArea(name: string, objectId: number, colour: Rgb, x: numbe
 }
 
 /** A visual-only sphere hanging in the air (reach_target). */
-export function targetSphere(name: string, objectId: number, colour: Rgb, centre: Vec3, radiusMetres: number): BodySpec {
+export function targetSphere(name: string, objectId: number, colour: UnitRgb, centre: Vec3, radiusMetres: number): BodySpec {
   return {
     name,
     objectId,

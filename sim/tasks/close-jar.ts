@@ -1,5 +1,5 @@
 import { RLBENCH_COLOURS } from '../colours.js';
-import type { BodySpec, Rgb } from '../scene.js';
+import type { BodySpec, UnitRgb } from '../scene.js';
 import { distinctColours, pose, samplePositions, TABLE_TOP_Z } from './builders.js';
 import { colourName, colourRgb, pickSteps, placeSteps } from './common.js';
 import type { TaskDefinition } from './task.js';
@@ -9,7 +9,7 @@ const JAR_HALF_HEIGHT = 0.04;
 const LID_RADIUS = 0.03;
 const LID_HALF_HEIGHT = 0.01;
 
-function jar(name: string, objectId: number, colour: Rgb, x: number, y: number): BodySpec {
+function jar(name: string, objectId: number, colour: UnitRgb, x: number, y: number): BodySpec {
   return {
     name,
     objectId,

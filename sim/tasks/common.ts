@@ -1,6 +1,6 @@
 import type { Action, Pose, Quat, Vec3 } from '../../core/index.js';
 import { RLBENCH_COLOURS } from '../colours.js';
-import type { Rgb } from '../scene.js';
+import type { UnitRgb } from '../scene.js';
 import type { ExpertStep, TaskWorldView } from './task.js';
 import { topDownQuat } from './builders.js';
 
@@ -14,7 +14,7 @@ export function colourName(index: number): string {
   return RLBENCH_COLOURS[index][0];
 }
 
-export function colourRgb(index: number): Rgb {
+export function colourRgb(index: number): UnitRgb {
   return [...RLBENCH_COLOURS[index][1]];
 }
 

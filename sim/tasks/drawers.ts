@@ -1,5 +1,5 @@
 import type { Rng, Vec3 } from '../../core/index.js';
-import type { BodySpec, GeomSpec, Rgb } from '../scene.js';
+import type { BodySpec, GeomSpec, UnitRgb } from '../scene.js';
 import { block, pose, quatFromToolAxes, TABLE_TOP_Z, topDownQuat } from './builders.js';
 import { APPROACH_Z, CARRY_Z, pickSteps, step } from './common.js';
 import type { TaskDefinition, TaskWorldView } from './task.js';
@@ -14,9 +14,9 @@ const SLOT = 0.1;
 const DEPTH_HALF = 0.12;
 const WIDTH_HALF = 0.11;
 const HEIGHT = PLINTH + 3 * SLOT + 0.01;
-const WOOD: Rgb = [0.55, 0.4, 0.3];
-const FRONT: Rgb = [0.8, 0.75, 0.65];
-const HANDLE: Rgb = [0.2, 0.2, 0.2];
+const WOOD: UnitRgb = [0.55, 0.4, 0.3];
+const FRONT: UnitRgb = [0.8, 0.75, 0.65];
+const HANDLE: UnitRgb = [0.2, 0.2, 0.2];
 /** Height of the handle's centre above the drawer's origin, plus 4 mm. */
 const HANDLE_Z = 0.044;
 /**
@@ -28,7 +28,7 @@ const HANDLE_Z = 0.044;
 const HANDLE_X = -0.165;
 const GRASP_TILT_RAD = Math.PI / 3;
 
-function box(centre: Vec3, half: Vec3, colour: Rgb): GeomSpec {
+function box(centre: Vec3, half: Vec3, colour: UnitRgb): GeomSpec {
   return { shape: { kind: 'box', halfExtentsMetres: half }, localPose: { positionMetres: centre, quaternion: [0, 0, 0, 1] }, colour };
 }
 

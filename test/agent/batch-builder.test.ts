@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSpec, buildSampleIndex, sliceBatch, type BatchArrays } from '../../agent/index.js';
+import { agentSpec, type BatchArrays } from '../../agent/index.js';
+import { sliceBatch } from '../../agent/training/batch-tensors.js';
+import { buildSampleIndex } from '../../agent/training/data/sample-index.js';
 import { batchPlan, BatchBuilder } from '../../agent/training/data/batch-builder.js';
 import { generateDemos } from '../../sim/index.js';
 

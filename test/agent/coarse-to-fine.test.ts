@@ -11,13 +11,13 @@ import {
   loadCheckpoint,
   latestCheckpoint,
   loadPolicy,
-  loss,
   resolveConfig,
   SampleEncoder,
   selectBackend,
   train,
   type TrainOptions,
 } from '../../agent/index.js';
+import { loss } from '../../agent/network/index.js';
 import { keyframeAction } from '../../agent/training/data/batch-builder.js';
 import { Rng } from '../../core/index.js';
 import { backProject, voxelResolution, Voxelizer, cubeBounds } from '../../perception/index.js';

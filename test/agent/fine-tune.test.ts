@@ -2,19 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assignParams,
-  buildSampleIndex,
-  computeGradients,
-  createNetwork,
-  disposeNetwork,
-  latestCheckpoint,
-  loadCheckpoint,
-  loadPolicy,
-  toTensors,
-  train,
-  type TrainOptions,
-} from '../../agent/index.js';
+import { createNetwork, disposeNetwork, latestCheckpoint, loadCheckpoint, loadPolicy, train, type TrainOptions } from '../../agent/index.js';
+import { assignParams } from '../../agent/checkpoint/index.js';
+import { computeGradients } from '../../agent/network/index.js';
+import { toTensors } from '../../agent/training/batch-tensors.js';
+import { buildSampleIndex } from '../../agent/training/data/sample-index.js';
 import { batchPlan, BatchBuilder } from '../../agent/training/data/batch-builder.js';
 import { checkpointSpec } from '../../agent/acting/load-policy.js';
 import { WORD_VOCAB_SIZE, wordId } from '../../perception/index.js';

@@ -5,8 +5,8 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CameraFrame, Vec3 } from '../../core/index.js';
 import type { RolloutResult, RolloutStep } from '../../agent/evaluation/rollout.js';
-import { COLORS, GIF_PALETTE, SERIES_COLORS, createImage, decodePng, drawLine, drawText, encodeGif, getPixel, makeProjector, paletteIndex, projectPoint, textWidth, trainingCurve, trainingCurveSvg, writeTrainingCurvePng, type Image, type Rgb } from '../../viz/index.js';
-import { panelPixel, rolloutGif, rolloutStrip, rolloutStripLayout, writeRolloutPng } from '../../agent/report/index.js';
+import { COLOURS, SERIES_COLOURS, createImage, decodePng, drawLine, drawText, getPixel, makeProjector, projectPoint, textWidth, trainingCurve, writeTrainingCurvePng, type Image, type Rgb } from '../../viz/index.js';
+import { panelPixel, rolloutStrip, rolloutStripLayout, writeRolloutPng } from '../../agent/report/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pictures-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,13 +33,13 @@ function downCamera(size = 128): CameraFrame {
   };
 }
 
-function countColor(image: Image, color: Rgb, box?: { x: number; y: number; width: number; height: number }): number {
+function countColour(image: Image, colour: Rgb, box?: { x: number; y: number; width: number; height: number }): number {
   const b = box ?? { x: 0, y: 0, width: image.width, height: image.height };
   let n = 0;
   for (let y = b.y; y < b.y + b.height; y++) {
     for (let x = b.x; x < b.x + b.width; x++) {
       const i = (y * image.width + x) * 3;
-      if (image.data[i] === color[0] && image.data[i + 1] === color[1] && image.data[i + 2] === color[2]) n++;
+      if (image.data[i] === colour[0] && image.data[i + 1] === colour[1] && image.data[i + 2] === colour[2]) n++;
     }
   }
   return n;
@@ -101,15 +101,15 @@ describe('raster toolkit', () => {
     const image = createImage(80, 30);
     const width = drawText(image, 'Hi!', 10, 5, [255, 255, 255], { scale: 2 });
     expect(width).toBe(textWidth('Hi!', 2));
-    const inside = countColor(image, [255, 255, 255], { x: 10, y: 5, width, height: 16 });
+    const inside = countColour(image, [255, 255, 255], { x: 10, y: 5, width, height: 16 });
     expect(inside).toBeGreaterThan(40);
-    expect(countColor(image, [255, 255, 255])).toBe(inside);
+    expect(countColour(image, [255, 255, 255])).toBe(inside);
     const a = createImage(12, 8);
     const b = createImage(12, 8);
     drawText(a, 'é', 0, 0, [255, 255, 255]);
     drawText(b, '?', 0, 0, [255, 255, 255]);
     expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
-    expect(countColor(a, [255, 255, 255])).toBeGreaterThan(0);
+    expect(countColour(a, [255, 255, 255])).toBeGreaterThan(0);
   });
 
   it('draws lines between their endpoints and clips far-away ones cheaply', () => {
@@ -117,11 +117,11 @@ describe('raster toolkit', () => {
     drawLine(image, 2, 3, 15, 11, [9, 9, 9]);
     expect(getPixel(image, 2, 3)).toEqual([9, 9, 9]);
     expect(getPixel(image, 15, 11)).toEqual([9, 9, 9]);
-    expect(countColor(image, [9, 9, 9])).toBe(14);
+    expect(countColour(image, [9, 9, 9])).toBe(14);
     const t0 = performance.now();
     drawLine(image, -1e9, 10, 1e9, 10, [7, 7, 7], 3);
     expect(performance.now() - t0).toBeLessThan(50);
-    expect(countColor(image, [7, 7, 7])).toBe(60);
+    expect(countColour(image, [7, 7, 7])).toBe(60);
   });
 });
 
@@ -148,15 +148,15 @@ describe('rolloutStrip', () => {
       const raw = projectPoint(frame, position);
       expect(px).toBe(panel.x + Math.floor((raw.u + 0.5) * 2));
       expect(py).toBe(panel.y + Math.floor((raw.v + 0.5) * 2));
-      expect(getPixel(image, px, py)).toEqual(COLORS.marker);
+      expect(getPixel(image, px, py)).toEqual(COLOURS.marker);
       // The ring around it is drawn too; the approach axis (z, pointing down here) is hidden
       // under the marker, but x and y are visible.
-      expect(countColor(image, COLORS.marker, { x: px - 8, y: py - 8, width: 17, height: 17 })).toBeGreaterThan(30);
-      expect(countColor(image, COLORS.axisX, { x: px - 12, y: py - 12, width: 25, height: 25 })).toBeGreaterThan(3);
+      expect(countColour(image, COLOURS.marker, { x: px - 8, y: py - 8, width: 17, height: 17 })).toBeGreaterThan(30);
+      expect(countColour(image, COLOURS.axisX, { x: px - 12, y: py - 12, width: 25, height: 25 })).toBeGreaterThan(3);
     }
     // The failure reason shows in red; the header's "FAILED" too.
-    expect(countColor(image, COLORS.failure)).toBeGreaterThan(100);
-    expect(countColor(image, COLORS.success)).toBe(0);
+    expect(countColour(image, COLOURS.failure)).toBeGreaterThan(100);
+    expect(countColour(image, COLOURS.success)).toBe(0);
   });
 
   it('wraps panels into rows and copes with missing frames', () => {
@@ -175,99 +175,6 @@ describe('rolloutStrip', () => {
   });
 });
 
-/** A small GIF reader for the test: walks the blocks and LZW-decodes every frame. */
-function readGif(bytes: Uint8Array): { width: number; height: number; frames: Uint8Array[] } {
-  const u16 = (at: number): number => bytes[at] | (bytes[at + 1] << 8);
-  const width = u16(6);
-  const height = u16(8);
-  let at = 13 + (bytes[10] & 0x80 ? 3 * (2 << (bytes[10] & 7)) : 0);
-  const frames: Uint8Array[] = [];
-  const skipBlocks = (): void => {
-    while (bytes[at] !== 0) at += bytes[at] + 1;
-    at++;
-  };
-  for (;;) {
-    const tag = bytes[at++];
-    if (tag === 0x3b) break;
-    if (tag === 0x21) {
-      at++;
-      skipBlocks();
-      continue;
-    }
-    if (tag !== 0x2c) throw new Error(`bad block 0x${tag.toString(16)} at ${at - 1}`);
-    at += 9;
-    const minCodeSize = bytes[at++];
-    const data: number[] = [];
-    while (bytes[at] !== 0) {
-      data.push(...bytes.subarray(at + 1, at + 1 + bytes[at]));
-      at += bytes[at] + 1;
-    }
-    at++;
-    const clear = 1 << minCodeSize;
-    const out: number[] = [];
-    let dict: number[][] = [];
-    let size = minCodeSize + 1;
-    let prev: number[] | null = null;
-    let bit = 0;
-    for (;;) {
-      let code = 0;
-      for (let i = 0; i < size; i++, bit++) code |= ((data[bit >> 3] >> (bit & 7)) & 1) << i;
-      if (code === clear) {
-        dict = Array.from({ length: clear + 2 }, (_, i) => [i]);
-        size = minCodeSize + 1;
-        prev = null;
-        continue;
-      }
-      if (code === clear + 1) break;
-      let entry: number[];
-      if (code < dict.length) entry = dict[code];
-      else if (prev && code === dict.length) entry = [...prev, prev[0]];
-      else throw new Error(`bad code ${code}`);
-      out.push(...entry);
-      if (prev && dict.length < 4096) dict.push([...prev, entry[0]]);
-      if (dict.length === 1 << size && size < 12) size++;
-      prev = entry;
-    }
-    frames.push(Uint8Array.from(out));
-  }
-  return { width, height, frames };
-}
-
-describe('GIF', () => {
-  it('encodes frames that decode back to the quantized pixels', () => {
-    const a = createImage(40, 30, [200, 30, 30]);
-    const b = createImage(40, 30);
-    // Noise makes the LZW table fill and reset, the path most likely to go wrong.
-    let s = 12345;
-    for (let i = 0; i < b.data.length; i++) {
-      s = (s * 1103515245 + 12345) >>> 0;
-      b.data[i] = s >>> 24;
-    }
-    const big = createImage(300, 200);
-    for (let i = 0; i < big.data.length; i++) big.data[i] = (i * 7919) % 251;
-    const bytes = encodeGif([a, b]);
-    expect(Buffer.from(bytes.subarray(0, 6)).toString('ascii')).toBe('GIF89a');
-    const gif = readGif(bytes);
-    expect(gif.frames.length).toBe(2);
-    for (const [k, image] of [a, b].entries()) {
-      const expected = new Uint8Array(image.width * image.height);
-      for (let p = 0; p < expected.length; p++) expected[p] = paletteIndex(image.data[p * 3], image.data[p * 3 + 1], image.data[p * 3 + 2]);
-      expect(Buffer.from(gif.frames[k]).equals(Buffer.from(expected))).toBe(true);
-    }
-    const bigGif = readGif(encodeGif([big]));
-    expect(bigGif.frames[0].length).toBe(300 * 200);
-    const bigExpected = Uint8Array.from({ length: 300 * 200 }, (_, p) => paletteIndex(big.data[p * 3], big.data[p * 3 + 1], big.data[p * 3 + 2]));
-    expect(Buffer.from(bigGif.frames[0]).equals(Buffer.from(bigExpected))).toBe(true);
-    expect(GIF_PALETTE.length).toBe(256);
-  });
-
-  it('animates a rollout: one frame per step plus the final one', () => {
-    const gif = readGif(rolloutGif(syntheticRollout()));
-    expect(gif.frames.length).toBe(4);
-    expect(gif.width).toBe(256);
-  });
-});
-
 describe('trainingCurve', () => {
   const names = ['total', 'translation', 'rotation', 'gripper', 'collision'];
   const series = names.map((name, k) => ({
@@ -283,9 +190,9 @@ describe('trainingCurve', () => {
     expect([png.width, png.height]).toEqual([720, 420]);
     const image = decodePng(readFileSync(path));
     const plot = { x: 60, y: 50, width: 500, height: 300 };
-    for (let k = 0; k < names.length; k++) expect(countColor(image, SERIES_COLORS[k], plot)).toBeGreaterThan(50);
+    for (let k = 0; k < names.length; k++) expect(countColour(image, SERIES_COLOURS[k], plot)).toBeGreaterThan(50);
     const linear = trainingCurve(series, { title: 'Loss', yLabel: 'loss' });
-    for (let k = 0; k < names.length; k++) expect(countColor(linear, SERIES_COLORS[k], plot)).toBeGreaterThan(50);
+    for (let k = 0; k < names.length; k++) expect(countColour(linear, SERIES_COLOURS[k], plot)).toBeGreaterThan(50);
   });
 
   it('survives empty, NaN-only and single-point series', () => {
@@ -295,25 +202,8 @@ describe('trainingCurve', () => {
       { name: 'one', points: [[5, 0.5]] as [number, number][] },
     ];
     const image = trainingCurve(odd, { title: 'Accuracy', yLabel: 'acc', yRange: [0, 1] });
-    expect(countColor(image, SERIES_COLORS[2])).toBeGreaterThan(20);
+    expect(countColour(image, SERIES_COLOURS[2])).toBeGreaterThan(20);
     expect(() => trainingCurve([], { title: 'none', yLabel: 'y', logY: true })).not.toThrow();
     expect(() => trainingCurve([{ name: 'x', points: [[1, 2, 3]] as never }], { title: 't', yLabel: 'y' })).toThrow(/points\[0\]/);
-  });
-
-  it('writes the same chart as SVG with a polyline per series', () => {
-    const clean = series.map((s) => ({ ...s, points: s.points.filter(([, v]) => Number.isFinite(v)) }));
-    const svg = trainingCurveSvg(clean, { title: 'Loss <train>', yLabel: 'loss' });
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(svg).toContain('Loss &lt;train&gt;');
-    const polylines = svg.match(/<polyline [^>]*data-series="([^"]*)"[^>]*\/>/g) ?? [];
-    expect(polylines.length).toBe(names.length);
-    // Tags balance: every opened element is closed or self-closing.
-    const opened = (svg.match(/<[a-zA-Z][^>]*[^/]>/g) ?? []).length;
-    const closed = (svg.match(/<\/[a-zA-Z]+>/g) ?? []).length;
-    expect(opened).toBe(closed);
-    // A NaN in the middle splits that series into two runs.
-    const gapped = trainingCurveSvg(series, { title: 'Loss', yLabel: 'loss' });
-    expect((gapped.match(/data-series="rotation"/g) ?? []).length).toBe(2);
   });
 });
