@@ -76,7 +76,7 @@ export interface ResetResult {
   variation: number;
   /**
    * What the goal names, by placeholder (`colour`, `count`, `position`, `side`, ...), for filling
-   * paraphrased goals (agent/paraphrases). Environments that cannot tell leave it unset.
+   * paraphrased goals (agent/evaluation/paraphrases.ts). Environments that cannot tell leave it unset.
    */
   slots?: Readonly<Record<string, string>>;
 }

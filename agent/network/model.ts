@@ -10,21 +10,25 @@
  *   translation = unpatchify(Linear(u) -> p^3 logits + per-axis Linear(u) -> 3p summed over (a, b, c)
  *                            + <d0 of each voxel, Linear(u) -> C0>)
  *   head = MLP(spatial softmax + max pool of the voxel tokens and of u) -> rotation, gripper, collision.
- *   grounding (languageGrounding): g = <[rgb, occ, rgb^2, occ] of each voxel, sum of the goal's words'
- *   rows of a grounding table>; translation += m0 g + m1 (sum of g over the voxel's vertical column);
- *   voxel tokens += max of g over the patch * a learned row.
- *   surface height (surfaceHeight): h = each voxel's height in voxels above the nearest occupied
- *   voxel below it (a class 0..SURFACE_HEIGHT_MAX + 1); translation += Linear(head features)[h].
+ * Two add-on terms, each off unless its config flag is set, live in files of their own:
+ *   grounding.ts (languageGrounding): a per-voxel score the goal's words choose, added to the
+ *   voxel tokens and the translation logits;
+ *   surface-height-term.ts (surfaceHeight): translation += Linear(head features)[height class].
  * All matMuls are 2-D (ops.ts), all tensors rank <= 4 except the 5-D input's reshape.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PeractError, Rng, assertPositiveInteger, invalidArgument } from '../../core/index.js';
-import { CHANNEL } from '../../perception/index.js';
 import { attention, type AttentionWeights } from './attention.js';
 import { derivedSizes, validateConfig, type NetworkConfig } from './config.js';
 import { dropout, geglu, layerNorm, leakyRelu, linear, linearConstantInput, matMul2d } from './ops.js';
 import { ParamBuilder, param, type ParamMap } from './params.js';
 import { gridCoordinates, patchify, spatialSoftmaxAndMax, unpatchify } from './patches.js';
+import { addGroundingParams, groundedLogits, groundingScores, groundingSelection, groundTokens } from './grounding.js';
+import { addSurfaceHeightParams, surfaceHeightClasses, surfaceHeightLogits } from './surface-height-term.js';
+
+// The add-ons' public names, as the network's package index has named them from this file.
+export { GROUNDING_FEATURES } from './grounding.js';
+export { SURFACE_HEIGHT_CLASSES, SURFACE_HEIGHT_MAX, surfaceHeightClasses, surfaceHeightTableGradient } from './surface-height-term.js';
 
 export interface PeractNetwork {
   readonly config: NetworkConfig;
@@ -101,19 +105,9 @@ export function createNetwork(config: NetworkConfig, seed: number): PeractNetwor
   b.linear('decoder.shuffle', D, s.patchVolume);
   b.linear('decoder.skip', D, s.voxelChannels);
   if (c.axisLogits) b.linear('decoder.axes', D, 3 * c.patchSize);
-  if (c.surfaceHeight) {
-    // Zero, like the grounding table: the term starts silent; the gradient of its weights is not.
-    b.add('decoder.height.w', [s.headInputDim, SURFACE_HEIGHT_CLASSES], { kind: 'zeros' });
-    b.add('decoder.height.b', [SURFACE_HEIGHT_CLASSES], { kind: 'zeros' });
-  }
-  if (c.languageGrounding) {
-    // Zero: the term starts silent instead of adding random logits of several nats (measured:
-    // a tiny network's first loss 12.6 against 6.4 without it); its gradient is not zero.
-    b.add('grounding.words', [c.vocabSize, GROUNDING_FEATURES], { kind: 'zeros' });
-    b.add('grounding.bias', [GROUNDING_FEATURES], { kind: 'zeros' });
-    b.add('grounding.token', [1, D], { kind: 'normal', std: 0.02 });
-    b.add('grounding.mix', [2], { kind: 'ones' });
-  }
+  // The add-ons' weights, in this order: each draw from the seed's stream stays where it was.
+  if (c.surfaceHeight) addSurfaceHeightParams(b, s.headInputDim);
+  if (c.languageGrounding) addGroundingParams(b, c.vocabSize, D);
   b.linear('head.dense0', s.headDenseInputDim, c.headHidden[0]);
   b.linear('head.dense1', c.headHidden[0], c.headHidden[1]);
   b.linear('head.out', c.headHidden[1], s.outputLogits);
@@ -150,153 +144,6 @@ export function disposeNetwork(net: PeractNetwork): void {
   for (const v of net.params.values()) v.dispose();
   net.constants.tokenCoordinates.dispose();
   net.constants.groundingSelect.dispose();
-}
-
-/**
- * Adds the grounding score of each voxel and the summed score of its vertical column (z is the
- * fastest axis of [x][y][z]). The column term is a top-down view (RVT renders one): most
- * tabletop targets sit above, on or in the named object (an approach pose 12 cm over a block,
- * a sphere's empty centre, a place pose over a bowl), where the voxel itself is empty and g is 0.
- */
-function groundedLogits(net: PeractNetwork, logits: tf.Tensor2D, grounding: tf.Tensor2D, batch: number): tf.Tensor2D {
-  const V = net.config.gridSize;
-  const mix = param(net.params, 'grounding.mix');
-  // A sum, not a max: empty voxels score exactly 0, so once the named colour scored below 0 a
-  // max would pick an empty voxel and pass no gradient to the query (measured: a tiny network
-  // then never learned which column the goal named).
-  const columns = tf.sum(tf.reshape(grounding, [batch, V * V, V]), 2, true);
-  const voxelTerm = tf.mul(tf.reshape(grounding, [batch, V * V, V]), tf.slice(mix, [0], [1]));
-  const columnTerm = tf.mul(columns, tf.slice(mix, [1], [1]));
-  return tf.reshape(tf.add(tf.add(tf.reshape(logits, [batch, V * V, V]), voxelTerm), columnTerm), [batch, V ** 3]) as tf.Tensor2D;
-}
-
-/** Per-voxel features the grounding term weighs: mean rgb, occupancy, and their squares. */
-export const GROUNDING_FEATURES = 8;
-
-/**
- * The query is 10 x its table rows: a learning-rate multiplier in disguise. Adam moves each
- * weight by about lr a step whatever its gradient's scale; without the gain, 400 steps at lr
- * 1e-3 left reach_target at chance on the named sphere (README Results, runs/exp/H).
- */
-const GROUNDING_QUERY_GAIN = 10;
-
-/** [inputChannels, 4] picking the rgb and occupancy channels (a matMul, the fast op on wasm). */
-function groundingSelection(inputChannels: number): tf.Tensor2D {
-  const m = new Float32Array(inputChannels * 4);
-  const picks = [CHANNEL.meanRgb, CHANNEL.meanRgb + 1, CHANNEL.meanRgb + 2, CHANNEL.occupancy];
-  picks.forEach((channel, j) => {
-    if (channel < inputChannels) m[channel * 4 + j] = 1;
-  });
-  return tf.tensor2d(m, [inputChannels, 4]);
-}
-
-/**
- * The grounding score of every voxel, [B, V^3]: a quadratic form in the voxel's colour whose
- * weights the goal's words choose, so "red" can score red voxels high without the Perceiver
- * first learning to bind a word to a colour through attention (README, "Network and presets").
- * Each word has its own row of weights, summed over the goal (not averaged, so a goal's length
- * does not scale them). A Linear of the summed word embeddings learned too slowly: every
- * colour pulled the shared weights its own way (README Results, grounding v1).
- */
-function groundingScores(net: PeractNetwork, flatVoxels: tf.Tensor2D, oneHotWords: tf.Tensor2D, ids: tf.Tensor1D, batch: number): tf.Tensor2D {
-  const c = net.config;
-  const L = c.languageLength;
-  const voxels = flatVoxels.shape[0] / batch;
-  const half = GROUNDING_FEATURES / 2;
-  // Two batched matMuls instead of one over concatenated features: on wasm the concat of the
-  // [B*V^3, 4] halves alone cost ~80 ms at batch 8, and mul + sum with its gradient 87 ms
-  // against 26 ms for a batched matMul (measured, scratch profile of this function).
-  const picked = tf.reshape(tf.matMul(flatVoxels, net.constants.groundingSelect), [batch, voxels, half]);
-  const squared = tf.square(picked);
-  const notPad = tf.reshape(tf.cast(tf.greater(ids, 0), 'float32'), [batch, L, 1]);
-  const rows = matMul2d(oneHotWords, param(net.params, 'grounding.words') as tf.Tensor2D);
-  const words = tf.sum(tf.mul(tf.reshape(rows, [batch, L, GROUNDING_FEATURES]), notPad), 1);
-  const query = tf.mul(tf.add(words, param(net.params, 'grounding.bias')), GROUNDING_QUERY_GAIN) as tf.Tensor2D;
-  const linearPart = tf.matMul(picked, tf.reshape(tf.slice(query, [0, 0], [batch, half]), [batch, half, 1]));
-  const squarePart = tf.matMul(squared, tf.reshape(tf.slice(query, [0, half], [batch, half]), [batch, half, 1]));
-  return tf.reshape(tf.add(linearPart, squarePart), [batch, voxels]) as tf.Tensor2D;
-}
-
-/** Heights above a surface told apart, in voxels; higher ones and none share the last class. */
-export const SURFACE_HEIGHT_MAX = 12;
-/** Class 0: the voxel is occupied; 1..MAX: that many voxels above the surface; MAX + 1: higher or none. */
-export const SURFACE_HEIGHT_CLASSES = SURFACE_HEIGHT_MAX + 2;
-
-/**
- * The surface-height class of every voxel, [B * V^3] int32 in [x][y][z] order, from occupancy
- * alone (no gradient). A running max of `(flat index + 1) * occupied` over the 15 voxels below
- * (4 doublings) gives the nearest occupied voxel below, so the height is `index + 1 - max`; one
- * found in the column before (the flat array runs on) is higher than z and means none. Flat,
- * not per column: a slice along the fastest axis is strided and cost 70 ms at batch 8 on wasm,
- * the flat one 2 ms; max(a, b) as a + relu(b - a) because wasm's Maximum took 11 ms, the three
- * ops 6 (measured, scratch profile).
- */
-export function surfaceHeightClasses(flatVoxels: tf.Tensor2D, batch: number, grid: number): tf.Tensor1D {
-  return tf.tidy(() => {
-    const n = batch * grid ** 3;
-    const select = tf.tensor2d(Array.from({ length: flatVoxels.shape[1] }, (_, c) => (c === CHANNEL.occupancy ? 1 : 0)), [flatVoxels.shape[1], 1]);
-    const indexPlusOne = tf.range(1, n + 1, 1, 'float32');
-    let top = tf.mul(tf.reshape(tf.matMul(flatVoxels, select), [n]), indexPlusOne);
-    for (let shift = 1; shift < 16 && shift < grid; shift *= 2) {
-      const below = tf.pad(tf.slice(top, [0], [n - shift]), [[shift, 0]]);
-      top = tf.add(top, tf.relu(tf.sub(below, top)));
-    }
-    const height = tf.sub(indexPlusOne, top);
-    const z = tf.mod(tf.range(0, n, 1, 'float32'), grid);
-    const none = tf.mul(tf.cast(tf.greater(height, z), 'float32'), SURFACE_HEIGHT_CLASSES);
-    return tf.cast(tf.minimum(tf.add(height, none), SURFACE_HEIGHT_MAX + 1), 'int32') as tf.Tensor1D;
-  });
-}
-
-/**
- * Translation logits from the surface-height classes, [B, V^3]: each item weighs the classes by
- * a Linear of the head's pooled features (the phase of the task decides the height: an
- * approach well over a block, a grasp just above the table, a place just above a block); the
- * other terms choose the column. A table
- * lookup (gather) with a custom gradient. On wasm/cpu the gradient is a scatterND (it sums
- * duplicates): wasm has no gradient for gather, and a one-hot matMul cost 110 ms at batch 8
- * against ~45 ms. On webgpu the scatterND's atomic adds into 14 slots an item took 5.5 s of a
- * 9.1 s training step at batch 16 on an H100 (`bench/gpu.ts --ablation`), so there the gradient
- * is the one-hot matMul.
- */
-function surfaceHeightLogits(net: PeractNetwork, heights: tf.Tensor, features: tf.Tensor2D, batch: number): tf.Tensor2D {
-  const K = SURFACE_HEIGHT_CLASSES;
-  const voxels = net.config.gridSize ** 3;
-  const classes = tf.reshape(heights, [batch, voxels]);
-  const method = tf.getBackend() === 'webgpu' ? 'one-hot' : 'scatter';
-  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    (args[1] as tf.GradSaveFunc)([classes]);
-    const table = args[0] as tf.Tensor;
-    return {
-      value: tf.tidy(() => tf.reshape(tf.gather(tf.reshape(table, [batch * K]), tableRows(classes as tf.Tensor2D)), [batch, voxels])),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => surfaceHeightTableGradient(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, method),
-    };
-  });
-  const logits = lookup(dense(net.params, 'decoder.height', features)) as tf.Tensor2D;
-  classes.dispose();
-  return logits;
-}
-
-/** Row b * K + class of the flattened [B * K] table, for every voxel: [B * V^3] int32. */
-function tableRows(classes: tf.Tensor2D): tf.Tensor1D {
-  const [batch, voxels] = classes.shape;
-  const offsets = tf.tensor2d(Array.from({ length: batch }, (_, b) => b * SURFACE_HEIGHT_CLASSES), [batch, 1], 'int32');
-  return tf.reshape(tf.add(classes, offsets), [batch * voxels]);
-}
-
-/**
- * The surface-height table's gradient, [B, K]: every voxel's upstream gradient `dy` [B, V^3]
- * summed into its class's slot (`classes` [B, V^3] int32), by scatterND or by a one-hot matMul
- * (which is faster where, surfaceHeightLogits says). Exported for the test that pins the two equal.
- */
-export function surfaceHeightTableGradient(dy: tf.Tensor2D, classes: tf.Tensor2D, method: 'scatter' | 'one-hot'): tf.Tensor2D {
-  const K = SURFACE_HEIGHT_CLASSES;
-  const [batch, voxels] = classes.shape;
-  return tf.tidy(() =>
-    method === 'one-hot'
-      ? tf.reshape(tf.matMul(tf.reshape(dy, [batch, 1, voxels]), tf.oneHot(classes, K)), [batch, K])
-      : tf.reshape(tf.scatterND(tf.reshape(tableRows(classes), [batch * voxels, 1]), tf.reshape(dy, [batch * voxels]), [batch * K]), [batch, K]),
-  );
 }
 
 export function parameterCount(net: PeractNetwork): number {
@@ -434,9 +281,8 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
   let grounding: tf.Tensor2D | undefined;
   let groundedTokens: tf.Tensor = tokens;
   if (c.languageGrounding) {
-    grounding = groundingScores(net, tf.reshape(input.voxels, [B * s.numVoxels, c.inputChannels]) as tf.Tensor2D, oneHotWords, ids, B);
-    const perPatch = tf.max(patchify(grounding, B, V, c.patchSize, 1), 1, true) as tf.Tensor2D; // [B*T, 1]
-    groundedTokens = tf.add(tokens, tf.reshape(matMul2d(perPatch, param(p, 'grounding.token') as tf.Tensor2D), [B, T, D]));
+    grounding = groundingScores(p, net.constants.groundingSelect, tf.reshape(input.voxels, [B * s.numVoxels, c.inputChannels]) as tf.Tensor2D, oneHotWords, ids, B, L);
+    groundedTokens = groundTokens(p, tokens, grounding, B, V, c.patchSize);
   }
   let sequence = tf.add(tf.concat([languageTokens, groundedTokens], 1), param(p, 'position'));
   if (c.levels > 1) {
@@ -484,7 +330,7 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
     return tf.sum(tf.mul(tf.reshape(patches, [B * T, s.patchVolume, s.voxelChannels]), skipQuery), 2);
   });
   const decodedLogits = unpatchify(tf.add(shuffle, skip), B, V, c.patchSize);
-  const grounded = grounding ? groundedLogits(net, decodedLogits, grounding, B) : decodedLogits;
+  const grounded = grounding ? groundedLogits(p, decodedLogits, grounding, B, V) : decodedLogits;
 
   // Rotation / gripper / collision head, from the patch tokens before and after the latents.
   // PerAct pools the full-resolution 1x1x1 features instead; on wasm the max-pool gradient
@@ -496,7 +342,7 @@ export function forward(net: PeractNetwork, input: NetworkInput, options: Forwar
   let translation = grounded;
   if (c.surfaceHeight) {
     const heights = input.surfaceHeights ?? surfaceHeightClasses(tf.reshape(input.voxels, [B * s.numVoxels, c.inputChannels]) as tf.Tensor2D, B, V);
-    translation = tf.add(grounded, surfaceHeightLogits(net, heights, features, B));
+    translation = tf.add(grounded, surfaceHeightLogits(p, heights, features, B, V));
   }
   let headInput = features;
   if (c.localHead) {

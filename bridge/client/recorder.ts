@@ -1,3 +1,6 @@
+// Over 400 lines: one recording session's state (the episode in progress, its keyframe
+// detector, the gripper settling, the health watch and the unsaved episode) is read by the
+// frame handler, the timers and the start/stop/discard commands alike.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { invalidArgument, PeractError, type CameraFrame } from '../../core/index.js';
@@ -10,7 +13,7 @@ import { secondsOf } from '../ros/ros-messages.js';
  * Records demonstrations from any rosbridge robot into the dataset format `peract demos`
  * writes. The person moves the arm (teleoperation, by hand, any controller); the recorder
  * streams RosEnv's synchronised camera sets, turns the motion into keyframes with the metres-and-
- * seconds rule of perception/motion-keyframes.ts, keeps the images of frame 0, every
+ * seconds rule of dataset/motion-keyframes.ts, keeps the images of frame 0, every
  * `imageEvery`-th frame and the frames that are or may still become keyframes, and writes the
  * episode through the dataset writer (atomic files, checksums, the manifest as commit point).
  *

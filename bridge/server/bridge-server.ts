@@ -1,24 +1,25 @@
-// Over 400 lines: the server's options, admission (auth budgets), graph (topics, services,
-// rosapi) and stats belong to one object that every session consults; the per-client protocol
-// is in session.ts.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { invalidArgument, PeractError } from '../../core/index.js';
+import { MAX_CLIENT_SERVICES } from './client-services.js';
 import { encodedMessage, type ServiceHandler, type ServiceRecord, type TopicHandler, type TopicRecord } from './graph.js';
 import { canonicalTypeName, checkMessage, isKnownMessageType, isKnownServiceType } from './message-types.js';
 import { errorText, ProtocolError } from './protocol.js';
-import { MAX_CLIENT_SERVICES, Session, type SessionHost, type SessionLimits } from './session.js';
+import { advertiseRosapi } from './rosapi.js';
+import { resolveOptions, type BridgeServerOptions, type BridgeStats, type ResolvedOptions, type TopicOptions } from './server-options.js';
+import { Session, type SessionHost, type SessionLimits } from './session.js';
 import type { EncodedMessage } from './subscription.js';
-import { DEFAULT_MAX_NESTING_DEPTH } from './wire.js';
 
 export type { CallContext, ServiceHandler, TopicHandler } from './graph.js';
+export type { BridgeServerOptions, BridgeStats, TopicOptions } from './server-options.js';
 
 /**
  * A rosbridge v2 server without ROS underneath: topics and services live in this process. The
  * simulator (sim-robot.ts) publishes on it and serves services; clients (roslib, the viewer,
- * a real rosbridge client) subscribe, publish and call. docs/bridge.md lists every limit.
+ * a real rosbridge client) subscribe, publish and call. docs/bridge.md lists every limit;
+ * server-options.ts has the options and their defaults, session.ts the per-client protocol.
  *
  * Robustness rules (rosbridge_suite only logs; this server answers):
  * - every rejected frame gets a `status` op (level error) naming the problem, and the
@@ -38,85 +39,7 @@ export type { CallContext, ServiceHandler, TopicHandler } from './graph.js';
  * - every handler's promise is caught: a failing handler is an answer, never a crash.
  */
 
-export interface BridgeServerOptions {
-  /** Default 9090; 0 picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1 (loopback only). */
-  host?: string;
-  /** When set (non-empty), a client must send `{op: "auth", mac: TOKEN}` before anything else. */
-  token?: string;
-  /** Largest accepted message (a frame, or a reassembled set of fragments). Default 8 MiB. */
-  maxMessageBytes?: number;
-  /** WebSocket frame limit; larger frames close the connection. Default 4 x maxMessageBytes. */
-  maxFrameBytes?: number;
-  /** Per-client unsent bytes above which topic messages are dropped (2x disconnects). Default 8 MiB. */
-  maxBufferedBytes?: number;
-  /** Per-client bytes held in subscription queues (queue_length > 0). Default 8 MiB. */
-  maxQueuedBytes?: number;
-  /** A client over maxBufferedBytes that takes none of it for this long is disconnected. Default 3 s. */
-  maxStallMs?: number;
-  /** Authenticated clients (all clients when there is no token). Default 32. */
-  maxClients?: number;
-  /** Clients still to authenticate, in all. Default 32. */
-  maxPendingAuth?: number;
-  /** Clients still to authenticate from one address. Default 8. */
-  maxPendingAuthPerAddress?: number;
-  /** A client with a token to present must do so within this time. Default 3 s. */
-  authTimeoutMs?: number;
-  /** Bytes a client may send before authenticating. Default 64 KiB. */
-  maxPreAuthBytes?: number;
-  /** Nesting of a received JSON or CBOR frame. Default 32. */
-  maxNestingDepth?: number;
-  /** Per-client input pacing: messages a second (bursts of twice that). Default 2000. */
-  inboundMessagesPerSecond?: number;
-  /** Per-client input pacing: bytes a second. Default 64 MiB. */
-  inboundBytesPerSecond?: number;
-  /** Check every publication against its type (tests: the documented types are what is sent). */
-  checkOutgoing?: boolean;
-  /** Answers plain HTTP requests (the viewer's files); return false to fall through to 404. */
-  http?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
-  /** Where connection events go. Default: nowhere. */
-  log?: (line: string) => void;
-}
-
-export interface TopicOptions {
-  /** New subscribers get the last message at once (ROS latching, as for /tf_static). */
-  latched?: boolean;
-  /** Clients may publish here (the server's own input topics). Default false for server topics. */
-  clientsMayPublish?: boolean;
-}
-
-export interface BridgeStats {
-  /** Authenticated clients. */
-  clients: number;
-  /** Clients connected but not yet authenticated. */
-  pendingAuth: number;
-  topics: number;
-  subscriptions: number;
-  services: number;
-  pendingFragmentSets: number;
-  pendingServiceCalls: number;
-  /** Topic messages dropped for slow clients or by throttling/queue limits. */
-  droppedMessages: number;
-  /** Status replies sent for rejected input (refusals included). */
-  rejected: number;
-  /** Bytes held in subscription queues, all clients. */
-  queuedBytes: number;
-  /** Bytes written but not yet taken by clients. */
-  bufferedBytes: number;
-  /** Times a client's input was paused for exceeding its pace. */
-  inputPauses: number;
-  /** Unauthenticated clients closed to make room for newer ones. */
-  evictions: number;
-  /** Publications that did not match their type (only with `checkOutgoing`); the first 10. */
-  outgoingMismatches: string[];
-}
-
-type ResolvedOptions = Required<Omit<BridgeServerOptions, 'token' | 'http' | 'log'>> & Pick<BridgeServerOptions, 'token' | 'http' | 'log'>;
-
 const MAX_CLIENT_TOPICS = 256;
-/** A ROS op that authenticates is under 1 KiB; this leaves room for long tokens. */
-const MAX_PRE_AUTH_FRAME_BYTES = 4096;
 
 export class BridgeServer implements SessionHost {
   readonly limits: SessionLimits;
@@ -135,56 +58,14 @@ export class BridgeServer implements SessionHost {
   private readonly outgoingMismatches: string[] = [];
 
   private constructor(options: BridgeServerOptions) {
-    const maxMessageBytes = options.maxMessageBytes ?? 8 * 1024 * 1024;
-    const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-    this.opts = {
-      port: options.port ?? 9090,
-      host: options.host ?? '127.0.0.1',
-      token: options.token,
-      maxMessageBytes,
-      maxFrameBytes: options.maxFrameBytes ?? 4 * maxMessageBytes,
-      maxBufferedBytes,
-      maxQueuedBytes: options.maxQueuedBytes ?? maxBufferedBytes,
-      maxStallMs: options.maxStallMs ?? 3000,
-      maxClients: options.maxClients ?? 32,
-      maxPendingAuth: options.maxPendingAuth ?? 32,
-      maxPendingAuthPerAddress: options.maxPendingAuthPerAddress ?? 8,
-      authTimeoutMs: options.authTimeoutMs ?? 3000,
-      maxPreAuthBytes: options.maxPreAuthBytes ?? 64 * 1024,
-      maxNestingDepth: options.maxNestingDepth ?? DEFAULT_MAX_NESTING_DEPTH,
-      inboundMessagesPerSecond: options.inboundMessagesPerSecond ?? 2000,
-      inboundBytesPerSecond: options.inboundBytesPerSecond ?? 64 * 1024 * 1024,
-      checkOutgoing: options.checkOutgoing ?? false,
-      http: options.http,
-      log: options.log,
-    };
-    const positive = [
-      'maxMessageBytes', 'maxFrameBytes', 'maxBufferedBytes', 'maxQueuedBytes', 'maxStallMs', 'maxClients', 'maxPendingAuth', 'maxPendingAuthPerAddress',
-      'authTimeoutMs', 'maxPreAuthBytes', 'maxNestingDepth', 'inboundMessagesPerSecond', 'inboundBytesPerSecond',
-    ] as const;
-    for (const key of positive) {
-      const v = this.opts[key];
-      if (!Number.isInteger(v) || v < 1) throw invalidArgument(`options.${key}`, `must be a positive integer, got ${String(v)}`);
-    }
-    if (!Number.isInteger(this.opts.port) || this.opts.port < 0 || this.opts.port > 65535) throw invalidArgument('options.port', `must be 0-65535, got ${this.opts.port}`);
-    if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length === 0)) throw invalidArgument('options.token', 'must be a non-empty string (leave it out for no authentication)');
-    this.limits = {
-      maxMessageBytes: this.opts.maxMessageBytes,
-      maxBufferedBytes: this.opts.maxBufferedBytes,
-      maxStallMs: this.opts.maxStallMs,
-      maxQueuedBytes: this.opts.maxQueuedBytes,
-      maxPreAuthBytes: this.opts.maxPreAuthBytes,
-      maxPreAuthFrameBytes: MAX_PRE_AUTH_FRAME_BYTES,
-      maxNestingDepth: this.opts.maxNestingDepth,
-      authTimeoutMs: this.opts.authTimeoutMs,
-      inboundMessagesPerSecond: this.opts.inboundMessagesPerSecond,
-      inboundBytesPerSecond: this.opts.inboundBytesPerSecond,
-    };
+    const resolved = resolveOptions(options);
+    this.opts = resolved.opts;
+    this.limits = resolved.limits;
     // Sockets that never finish their HTTP request (upgrade or viewer file) are closed in 10 s.
     this.http = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 }, (req, res) => void this.serveHttp(req, res));
     this.wss = new WebSocketServer({ server: this.http, maxPayload: this.opts.maxFrameBytes, perMessageDeflate: false });
     this.wss.on('connection', (ws, req) => this.accept(ws, req));
-    this.advertiseRosapi();
+    advertiseRosapi(this, this.topics, this.services);
   }
 
   /** Creates the server and starts listening. */

@@ -2,6 +2,7 @@
  * Field checks for the rosbridge v2 ops a client may send. Each failure is a `ProtocolError`
  * whose message is what the client reads in the `status` op answering it.
  */
+import { isKnownMessageType, isKnownServiceType } from './message-types.js';
 
 export const CLIENT_OPS = [
   'auth',
@@ -107,4 +108,13 @@ export function describeValue(value: unknown, maxLength = 40): string {
 export function errorText(err: unknown): string {
   if (err instanceof Error) return typeof err.message === 'string' ? err.message : 'unknown error';
   return describeValue(err, 200);
+}
+
+/** The `type` field of advertise / advertise_service: a known message or service type. */
+export function typeField(op: RawOp, kind: 'message' | 'service'): string {
+  const type = op.type;
+  if (typeof type !== 'string' || type.length === 0 || type.length > 256) throw new ProtocolError(`${op.op}: "type" must be a non-empty string`, idOf(op));
+  const known = kind === 'message' ? isKnownMessageType(type) : isKnownServiceType(type);
+  if (!known) throw new ProtocolError(`${op.op}: unknown ${kind} type ${type}`, idOf(op));
+  return type;
 }

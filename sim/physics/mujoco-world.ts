@@ -1,3 +1,7 @@
+// Over 400 lines: one MuJoCo model and data with the state every method reads and steps (the
+// hand target, the finger command, the grasp weld and the cached kinematics); split, each part
+// would need all of it. The scene's MJCF is written in mjcf.ts, the gripper's names are in
+// gripper.ts.
 import { Quaternion, Vector3 } from 'three';
 import type { DoubleBuffer, MainModule, MjData, MjModel } from 'mujoco-js';
 import {

@@ -1,7 +1,15 @@
+// Over 400 lines: a third is the conventions comment below, and the rest is one object: the
+// mesh caches and scratch buffers are shared by the vertex transform, the near-plane clipping
+// and the cache rebuild. The pixel loop is in triangle.ts, camera checks and frames in
+// render-frame.ts.
 import { BackSide, BufferGeometry, Color, DoubleSide, Matrix3, Matrix4, Mesh, SRGBColorSpace, Vector3 } from 'three';
 import type { Material, Object3D } from 'three';
-import { assertFiniteArray, assertFiniteNumber, assertPositiveInteger, checkedMatrix4, invalidArgument } from '../../core/index.js';
-import type { CameraFrame, CameraIntrinsics, Rng, Vec3 } from '../../core/index.js';
+import { assertFiniteArray, assertFiniteNumber, checkedMatrix4, invalidArgument } from '../../core/index.js';
+import type { CameraFrame, CameraIntrinsics, Vec3 } from '../../core/index.js';
+import { addDepthNoise, checkCamera, checkClipRange, prepareFrame, type DepthNoiseOptions, type RenderCamera } from './render-frame.js';
+import { rasterizeTriangle, SUBPIXEL, type Target } from './triangle.js';
+
+export type { DepthNoiseOptions, RenderCamera } from './render-frame.js';
 
 /**
  * A z-buffer triangle rasterizer in plain TypeScript over a three.js scene graph: it renders
@@ -37,26 +45,6 @@ import type { CameraFrame, CameraIntrinsics, Rng, Vec3 } from '../../core/index.
  * three.js Vector3 (measured: object math there costs several times the whole frame budget).
  */
 
-export interface RenderCamera {
-  name: string;
-  width: number;
-  height: number;
-  intrinsics: CameraIntrinsics;
-  /** 4x4 row-major rigid transform, ROS optical camera frame. */
-  worldFromCamera: ArrayLike<number>;
-  /** Near clipping distance along the optical axis; the rasterizer's default when omitted. */
-  nearMetres?: number;
-  /** Far clipping distance; the rasterizer's default when omitted. */
-  farMetres?: number;
-}
-
-/** Additive Gaussian depth noise, std = stdMetres + stdPerMetreSquared * z^2 (structured-light sensors grow ~z^2). */
-export interface DepthNoiseOptions {
-  rng: Rng;
-  stdMetres: number;
-  stdPerMetreSquared?: number;
-}
-
 export interface RasterizerOptions {
   /** Direction towards the light in the world frame; normalized. Default [0.4, 0.3, 1]. */
   lightDirection?: Vec3;
@@ -79,11 +67,6 @@ export interface RenderOptions {
   updateMatrixWorld?: boolean;
 }
 
-// Vertex coordinates snap to multiples of 1/SUBPIXEL so that edge functions are exact in doubles.
-const SUBPIXEL = 256;
-// Edge values are multiples of 1/SUBPIXEL^2; a threshold of half that turns `>=` into `>`.
-const NOT_OWNED_THRESHOLD = 0.5 / (SUBPIXEL * SUBPIXEL);
-
 interface MeshCache {
   geometry: BufferGeometry;
   positionVersion: number;
@@ -99,16 +82,6 @@ interface MeshCache {
   cam: Float64Array;
   screen: Float64Array;
   shade: Float64Array;
-}
-
-/** Where the pixel loop writes; plain fields read into locals once per triangle. */
-interface Target {
-  width: number;
-  height: number;
-  depth: Float32Array;
-  rgb: Uint8Array;
-  mask: Uint16Array;
-  farMetres: number;
 }
 
 export class Rasterizer {
@@ -447,99 +420,6 @@ export class Rasterizer {
   }
 }
 
-/**
- * Fills one triangle given in snapped screen coordinates with 1/z and shade per vertex; 1/z at
- * pixel (x, y) is izA x + izB y + izC (the caller's exact plane). Pixel (x, y) is sampled at
- * (x, y) (see the file comment). Inner loop: no allocation, no calls.
- */
-function rasterizeTriangle(
-  t: Target,
-  u0: number, v0: number, iz0: number, s0: number,
-  u1: number, v1: number, iz1: number, s1: number,
-  u2: number, v2: number, iz2: number, s2: number,
-  izA: number, izB: number, izC: number,
-  r: number, g: number, b: number, id: number,
-): void {
-  let area = (u1 - u0) * (v2 - v0) - (v1 - v0) * (u2 - u0);
-  if (area === 0) return;
-  if (area < 0) {
-    // Make the winding positive so that "inside" is all edge functions >= 0.
-    let tmp = u1; u1 = u2; u2 = tmp;
-    tmp = v1; v1 = v2; v2 = tmp;
-    tmp = iz1; iz1 = iz2; iz2 = tmp;
-    tmp = s1; s1 = s2; s2 = tmp;
-    area = -area;
-  }
-  const W = t.width;
-  const H = t.height;
-  const minX = Math.max(0, Math.ceil(Math.min(u0, u1, u2)));
-  const maxX = Math.min(W - 1, Math.floor(Math.max(u0, u1, u2)));
-  const minY = Math.max(0, Math.ceil(Math.min(v0, v1, v2)));
-  const maxY = Math.min(H - 1, Math.floor(Math.max(v0, v1, v2)));
-  if (minX > maxX || minY > maxY) return;
-
-  // Edge k is opposite vertex k; its value at p, divided by area, is vertex k's barycentric weight.
-  // E(a, b, p) = (b.u - a.u) (p.v - a.v) - (b.v - a.v) (p.u - a.u).
-  const du0 = u2 - u1, dv0 = v2 - v1; // edge 0: 1 -> 2
-  const du1 = u0 - u2, dv1 = v0 - v2; // edge 1: 2 -> 0
-  const du2 = u1 - u0, dv2 = v1 - v0; // edge 2: 0 -> 1
-  // Ownership rule (the top-left rule's mirror: with this winding it owns right and bottom
-  // edges): a pixel exactly on an edge belongs to exactly one of the two triangles sharing it.
-  const t0 = dv0 > 0 || (dv0 === 0 && du0 < 0) ? 0 : NOT_OWNED_THRESHOLD;
-  const t1 = dv1 > 0 || (dv1 === 0 && du1 < 0) ? 0 : NOT_OWNED_THRESHOLD;
-  const t2 = dv2 > 0 || (dv2 === 0 && du2 < 0) ? 0 : NOT_OWNED_THRESHOLD;
-  let e0Row = du0 * (minY - v1) - dv0 * (minX - u1);
-  let e1Row = du1 * (minY - v2) - dv1 * (minX - u2);
-  let e2Row = du2 * (minY - v0) - dv2 * (minX - u0);
-
-  // shade/z is affine in screen space, like 1/z: a plane a u + b v + c.
-  const inv = 1 / area;
-  const sz0 = s0 * iz0, sz1 = s1 * iz1, sz2 = s2 * iz2;
-  const szA = -(dv0 * sz0 + dv1 * sz1 + dv2 * sz2) * inv;
-  const szB = (du0 * sz0 + du1 * sz1 + du2 * sz2) * inv;
-  const szC = sz0 - szA * u0 - szB * v0;
-
-  const depth = t.depth;
-  const rgb = t.rgb;
-  const mask = t.mask;
-  const far = t.farMetres;
-  for (let y = minY; y <= maxY; y++) {
-    let e0 = e0Row, e1 = e1Row, e2 = e2Row;
-    let entered = false;
-    const row = y * W;
-    const izRow = izB * y + izC;
-    const szRow = szB * y + szC;
-    for (let x = minX; x <= maxX; x++) {
-      if (e0 >= t0 && e1 >= t1 && e2 >= t2) {
-        entered = true;
-        const iz = izA * x + izRow;
-        const z = 1 / iz;
-        const i = row + x;
-        const d = depth[i];
-        // z > 0 guards slivers seen almost edge-on, whose plane can extrapolate behind the camera.
-        if (z > 0 && z <= far && (d === 0 || z < d)) {
-          depth[i] = z;
-          mask[i] = id;
-          const s = (szA * x + szRow) * z;
-          const j = i * 3;
-          const cr = r * s, cg = g * s, cb = b * s;
-          rgb[j] = cr >= 255 ? 255 : (cr + 0.5) | 0;
-          rgb[j + 1] = cg >= 255 ? 255 : (cg + 0.5) | 0;
-          rgb[j + 2] = cb >= 255 ? 255 : (cb + 0.5) | 0;
-        }
-      } else if (entered) {
-        break; // convex: once out again, the rest of the row is out too
-      }
-      e0 -= dv0;
-      e1 -= dv1;
-      e2 -= dv2;
-    }
-    e0Row += du0;
-    e1Row += du1;
-    e2Row += du2;
-  }
-}
-
 function objectIdOf(mesh: Mesh, root: Object3D): number {
   for (let o: Object3D | null = mesh; o; o = o === root ? null : o.parent) {
     const id = (o.userData as { objectId?: unknown }).objectId;
@@ -552,71 +432,3 @@ function objectIdOf(mesh: Mesh, root: Object3D): number {
   return 0;
 }
 
-function checkCamera(camera: RenderCamera): { width: number; height: number; intrinsics: CameraIntrinsics } {
-  if (!camera) throw invalidArgument('camera', 'must be a camera');
-  if (typeof camera.name !== 'string') throw invalidArgument('camera.name', 'must be a string');
-  assertPositiveInteger(camera.width, 'camera.width');
-  assertPositiveInteger(camera.height, 'camera.height');
-  const k = camera.intrinsics;
-  if (!k) throw invalidArgument('camera.intrinsics', 'must be {fx, fy, cx, cy}');
-  assertFiniteNumber(k.fx, 'camera.intrinsics.fx');
-  assertFiniteNumber(k.fy, 'camera.intrinsics.fy');
-  assertFiniteNumber(k.cx, 'camera.intrinsics.cx');
-  assertFiniteNumber(k.cy, 'camera.intrinsics.cy');
-  if (k.fx <= 0) throw invalidArgument('camera.intrinsics.fx', 'must be > 0');
-  if (k.fy <= 0) throw invalidArgument('camera.intrinsics.fy', 'must be > 0');
-  return { width: camera.width, height: camera.height, intrinsics: k };
-}
-
-function checkClipRange(near: number, far: number, field: string): void {
-  assertFiniteNumber(near, `${field}.nearMetres`);
-  assertFiniteNumber(far, `${field}.farMetres`);
-  if (near <= 0) throw invalidArgument(`${field}.nearMetres`, 'must be > 0');
-  if (far <= near) throw invalidArgument(`${field}.farMetres`, 'must be greater than nearMetres');
-}
-
-function prepareFrame(
-  camera: RenderCamera,
-  width: number,
-  height: number,
-  k: CameraIntrinsics,
-  worldFromCamera: Float64Array,
-  target: CameraFrame | undefined,
-): CameraFrame {
-  const pixels = width * height;
-  const intrinsics = { fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy };
-  const pose = Array.from(worldFromCamera);
-  if (
-    target &&
-    target.width === width &&
-    target.height === height &&
-    target.rgb?.length === pixels * 3 &&
-    target.depthMetres?.length === pixels &&
-    target.mask?.length === pixels
-  ) {
-    target.name = camera.name;
-    target.intrinsics = intrinsics;
-    target.worldFromCamera = pose;
-    return target;
-  }
-  return {
-    name: camera.name,
-    width,
-    height,
-    rgb: new Uint8Array(pixels * 3),
-    depthMetres: new Float32Array(pixels),
-    intrinsics,
-    worldFromCamera: pose,
-    mask: new Uint16Array(pixels),
-  };
-}
-
-function addDepthNoise(depth: Float32Array, noise: DepthNoiseOptions): void {
-  const q = noise.stdPerMetreSquared ?? 0;
-  for (let i = 0; i < depth.length; i++) {
-    const z = depth[i];
-    if (z === 0) continue;
-    const noisy = z + noise.rng.normal(0, noise.stdMetres + q * z * z);
-    depth[i] = noisy > 0 ? noisy : 0; // a reading pushed behind the sensor is no reading
-  }
-}
