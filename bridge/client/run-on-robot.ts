@@ -1,5 +1,5 @@
-import { invalidArgument, type Action, type Env, type Policy, type ResetOptions, type VoxelScore } from '../../core/index.js';
-import { runEpisode, type RefusalRule } from '../../core/episode.js';
+import { invalidArgument, type Env, type Policy, type ResetOptions } from '../../core/index.js';
+import { runEpisode, type EpisodeOutcome, type EpisodeStep, type RefusalRule } from '../../core/episode.js';
 
 /**
  * The engine of `peract run`: the agent acting on whatever robot an Env reaches, one keyframe
@@ -29,27 +29,13 @@ export interface RunOnRobotOptions {
   signal?: AbortSignal;
 }
 
-export interface RobotStep {
-  /** 1-based. */
-  step: number;
-  action: Action;
-  topVoxels: VoxelScore[];
-  /** False in a dry run. */
-  sent: boolean;
-  success: boolean;
-  done: boolean;
-  failureReason?: string;
-  /** The robot refused the action (nothing moved). */
-  refused?: boolean;
-  actMs: number;
-  /** Time the robot took to execute (0 in a dry run). */
-  executeMs: number;
-}
+/** One agent step on the robot: the episode loop's step (core/episode.ts). */
+export type RobotStep = EpisodeStep;
 
 export interface RobotRunResult {
   goal: string;
   steps: RobotStep[];
-  outcome: 'success' | 'failure' | 'limit' | 'dry-run' | 'aborted';
+  outcome: EpisodeOutcome;
   failureReason?: string;
 }
 
