@@ -5,8 +5,8 @@
 #   npm run pack:gpu                      # bench/gpu.ts, the GPU benchmark
 #   bash scripts/pack-gpu.sh bench/gpu.ts bin/peract.ts
 #
-# Needs `npm install webgpu` here first (Dawn's Node binding, the only way tfjs reaches the GPU
-# from Node). It writes .gpu/ in the project root (git-ignored):
+# Dawn's Node binding (npm `webgpu`, the only way tfjs reaches the GPU from Node) is taken from
+# node_modules or fetched. It writes .gpu/ in the project root (git-ignored):
 #   .gpu/node.xz       this machine's Node.js binary, compressed
 #   .gpu/debs/         the Vulkan / GL loader packages the GPU machine lacks
 #   .gpu/app/*.mjs     one self-contained bundle per entry (esbuild), plus the tfjs wasm files
@@ -37,12 +37,17 @@ for entry in "$@"; do
     --banner:js="$banner" --outfile=".gpu/app/$name.mjs" --log-level=warning
 done
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm .gpu/app/ 2>/dev/null || true
-if [ -d node_modules/webgpu ]; then
-  cp node_modules/webgpu/index.js node_modules/webgpu/package.json .gpu/app/node_modules/webgpu/
-  cp node_modules/webgpu/dist/linux-x64/dawn.node .gpu/app/node_modules/webgpu/dist/linux-x64/
-else
-  echo "pack-gpu: note: node_modules/webgpu is missing, so the bundle cannot reach the GPU (npm install webgpu)" >&2
+# Dawn's binding: the project's own when installed, else fetched into a scratch folder (it is an
+# optional peer dependency, so a clone does not have it).
+wg=node_modules/webgpu
+if [ ! -d "$wg" ]; then
+  scratch=$(mktemp -d)
+  npm install --prefix "$scratch" --no-audit --no-fund --no-save webgpu@0.6.2 >/dev/null 2>&1 \
+    || { echo "pack-gpu: could not install webgpu (Dawn's Node binding)" >&2; exit 1; }
+  wg=$scratch/node_modules/webgpu
 fi
+cp "$wg/index.js" "$wg/package.json" .gpu/app/node_modules/webgpu/
+cp "$wg/dist/linux-x64/dawn.node" .gpu/app/node_modules/webgpu/dist/linux-x64/
 cat > .gpu/run <<'RUN'
 #!/usr/bin/env bash
 # On the GPU machine: bash .gpu/run BUNDLE.mjs [args...]
