@@ -1,3 +1,5 @@
+// Just over 400 lines: the training loop with its resume, schedule, checkpoints and progress in one
+// place, so a reader follows a run from start to finish; run files and fine-tuning live beside it.
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
