@@ -13,7 +13,6 @@
  *
  *   npx tsx bench/finetune.ts --task put_block_in_bowl   # the README's figure (defaults: 10 demos, 300 steps, lr 1e-4, block 7000, 100 episodes)
  */
-import { spawn } from 'node:child_process';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -21,6 +20,7 @@ import { Recorder, startSimBridge } from '../bridge/index.js';
 import { connectRos } from '../bridge/ros/roslib.js';
 import { resetForTeleop, teleoperate } from '../bridge/sim-robot/sim-teleop.js';
 import { episodeSeed, invalidArgument } from '../core/index.js';
+import { runPeract } from './harness.js';
 import { openDataset } from '../dataset/index.js';
 
 const program = new Command('finetune')
@@ -58,10 +58,10 @@ async function record(): Promise<void> {
   const ros = await connectRos(bridge.url);
   try {
     // Seeds already tried are kept in the dataset folder's log, so a rerun continues the block.
+    const tried = new Set((await readFile(join(recorded, 'seeds.log'), 'utf8').catch(() => '')).split('\n'));
     for (let k = 0, saved = have; saved < demos && k < 1000; k++) {
       const seed = episodeSeed(Number(o.recordSeeds), k);
-      const tried = await readFile(join(recorded, 'seeds.log'), 'utf8').catch(() => '');
-      if (tried.split('\n').includes(String(seed))) continue;
+      if (tried.has(String(seed))) continue;
       const steps = await resetForTeleop(ros, o.task, seed);
       recorder.start(steps.goal);
       const result = await teleoperate(ros, steps, 0.5);
@@ -82,14 +82,6 @@ async function record(): Promise<void> {
   }
 }
 
-function peract(args: string[]): Promise<void> {
-  console.error(`peract ${args.join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/peract.ts', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peract ${args[0]} exited with ${code}`))));
-  });
-}
-
 async function successOf(dir: string): Promise<number | null> {
   return readFile(join(dir, 'results.json'), 'utf8').then(
     (t) => (JSON.parse(t) as { mean: number }).mean,
@@ -98,13 +90,13 @@ async function successOf(dir: string): Promise<number | null> {
 }
 
 await record();
-await peract(['train', '--init', o.init, '--data', recorded, '--out', run, '--steps', o.steps, '--batch', o.batch, '--replicas', '2', '--lr', o.lr, '--warmup', '20', '--checkpoint-every', '100', '--eval-every', '100', '--no-progress', ...o.trainArgs.split(' ').filter(Boolean)]);
+await runPeract(['train', '--init', o.init, '--data', recorded, '--out', run, '--steps', o.steps, '--batch', o.batch, '--replicas', '2', '--lr', o.lr, '--warmup', '20', '--checkpoint-every', '100', '--eval-every', '100', '--no-progress', ...o.trainArgs.split(' ').filter(Boolean)]);
 const evalArgs = (checkpoint: string, out: string) => ['eval', '--checkpoint', checkpoint, '--tasks', o.task, '--episodes', o.episodes, '--seeds', o.seeds, '--out', out, '--no-progress', '--pictures', '0'];
 const baseOut = join(o.out, `eval-base-${o.task}-${o.seeds}-${o.episodes}`);
 const tunedOut = join(run, `eval-${o.seeds}-${o.episodes}`);
 await Promise.all([
-  (await successOf(baseOut)) === null ? peract(evalArgs(o.init, baseOut)) : Promise.resolve(),
-  (await successOf(tunedOut)) === null ? peract(evalArgs(run, tunedOut)) : Promise.resolve(),
+  (await successOf(baseOut)) === null ? runPeract(evalArgs(o.init, baseOut)) : Promise.resolve(),
+  (await successOf(tunedOut)) === null ? runPeract(evalArgs(run, tunedOut)) : Promise.resolve(),
 ]);
 const base = (await successOf(baseOut)) as number;
 const tuned = (await successOf(tunedOut)) as number;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 
 /** One benchmark figure, printed as one JSON line on stdout (docs/design.md, Benchmarks). */
@@ -45,4 +46,13 @@ export async function timeIt(
     times.push(performance.now() - t0);
   }
   return { name, median: median(times), unit: 'ms', runs, min: Math.min(...times), max: Math.max(...times), ...extra };
+}
+
+/** Runs the `peract` command line of this clone (`bin/peract.ts`) as a child process; its stderr is shown, its stdout dropped. */
+export function runPeract(args: string[]): Promise<void> {
+  console.error(`peract ${args.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/peract.ts', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peract ${args[0]} exited with ${code}`))));
+  });
 }

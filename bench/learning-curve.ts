@@ -6,12 +6,12 @@
  *
  *   npx tsx bench/learning-curve.ts --run runs/c2f --minutes 15,30,60 --seeds 1000 --episodes 25
  */
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { writeTrainingCurvePng } from '../viz/index.js';
 import { invalidArgument } from '../core/index.js';
+import { runPeract } from './harness.js';
 
 interface Point {
   minutes: number;
@@ -38,12 +38,7 @@ async function checkpointAt(run: string, minutes: number): Promise<{ step: numbe
 }
 
 function evalProcess(checkpoint: string, out: string, seeds: string, episodes: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/peract.ts', 'eval', '--checkpoint', checkpoint, '--seeds', seeds, '--episodes', String(episodes), '--out', out, '--no-progress', '--pictures', '0'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`peract eval ${checkpoint} exited with ${code}`))));
-  });
+  return runPeract(['eval', '--checkpoint', checkpoint, '--seeds', seeds, '--episodes', String(episodes), '--out', out, '--no-progress', '--pictures', '0']);
 }
 
 const program = new Command('learning-curve')

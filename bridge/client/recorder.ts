@@ -351,11 +351,11 @@ export class Recorder {
     return e.settledOpen;
   }
 
-  /** Frames missing in a gap of the stamps, against the median interval so far. */
+  /** Frames missing in a gap of the stamps, against the median of the last 20 intervals. */
   private gapFrames(e: Episode, dtSeconds: number): number {
-    const n = e.stamps.length;
-    if (n < 4) return 0;
-    const intervals = e.stamps.slice(Math.max(1, n - 20)).map((s, i, a) => (i === 0 ? s - e.stamps[Math.max(0, n - 21)] : s - a[i - 1]));
+    const recent = e.stamps.slice(-21);
+    if (recent.length < 4) return 0;
+    const intervals = recent.slice(1).map((s, i) => s - recent[i]);
     intervals.sort((a, b) => a - b);
     const median = intervals[Math.floor(intervals.length / 2)];
     return median > 0 && dtSeconds > 2.5 * median ? Math.round(dtSeconds / median) - 1 : 0;

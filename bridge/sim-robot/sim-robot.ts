@@ -64,7 +64,6 @@ export class SimRobot {
   /** Set while a step runs: the clock then follows the simulation. */
   private motion: { startClockMs: number; startSimSeconds: number | null; frames: number } | null = null;
   private episodeDone = false;
-  private gripperOpenState = true;
   /** Frames of the last reset: their intrinsics feed CameraInfo without rendering. */
   private lastFrames: Observation['cameras'] = [];
   private stepCount = 0;
@@ -196,7 +195,6 @@ export class SimRobot {
     this.stepCount = 0;
     this.cameraNames = r.observation.cameras.map((c) => c.name);
     this.lastFrames = r.observation.cameras;
-    this.gripperOpenState = r.observation.gripperOpen;
     this.locateCameras(r.observation);
     return { goal: r.goal, variation: r.variation };
   }
@@ -231,7 +229,6 @@ export class SimRobot {
     const r = await this.stepStreaming(action);
     this.stepCount++;
     this.episodeDone = r.done;
-    this.gripperOpenState = r.observation.gripperOpen;
     setImmediate(() => this.publishStateSafely());
     // An episode the action limit ended says so: the last move's own trouble (a contact that
     // stopped it) is not why the episode is over.
@@ -380,7 +377,7 @@ export class SimRobot {
     const q = this.env.jointPositionsRad;
     const fingers = world.fingerOpenings();
     const hand = world.handPose();
-    const gripperOpen = this.motion ? this.env.gripperIsOpen : this.gripperOpenState;
+    const gripperOpen = this.env.gripperIsOpen;
     // Order matters to clients that sync on arrival: poses first, images last, so a fresh image
     // set implies fresh tf and gripper state from the same tick.
     if (s.hasSubscribers(SIM_TOPICS.tf)) s.publish(SIM_TOPICS.tf, { transforms: this.transforms(stamp, q, fingers[0], hand) });
